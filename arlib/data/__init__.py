@@ -1,0 +1,103 @@
+"""Binarized MNIST, embedded in the package (no download, ever).
+
+The standard 50k/10k/10k split, stochastically binarized once with a fixed seed
+(Salakhutdinov & Murray, 2008); see ``scripts/make_binarized_mnist.py`` for provenance.
+The file's sha256 is checked on the first load.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+__all__ = ["SPLITS", "load_binarized_mnist", "binarized_mnist_loader", "IMAGE_SHAPE", "N_PIXELS"]
+
+_DIR = Path(__file__).resolve().parent
+SPLITS = ("train", "valid", "test")
+IMAGE_SHAPE = (1, 28, 28)
+N_PIXELS = 784
+Shape = Literal["flat", "image"]
+
+
+class DataIntegrityError(RuntimeError):
+    """The embedded data file does not match its recorded sha256."""
+
+
+@functools.lru_cache(maxsize=1)
+def _arrays() -> dict[str, np.ndarray]:
+    meta = json.loads((_DIR / "binarized_mnist.json").read_text())
+    path = _DIR / meta["file"]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != meta["sha256"]:
+        raise DataIntegrityError(
+            f"{path} has sha256 {digest}, expected {meta['sha256']}; "
+            "rebuild it with scripts/make_binarized_mnist.py"
+        )
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def _check(split: str, shape: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+    if shape not in ("flat", "image"):
+        raise ValueError(f"unknown shape {shape!r}; expected 'flat' (N, 784) or 'image' (N, 1, 28, 28)")
+
+
+def load_binarized_mnist(
+    split: str = "train",
+    shape: Shape = "flat",
+    labels: bool = False,
+    n: int | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    """Return binarized MNIST ``split`` as a tensor of 0.0/1.0.
+
+    Args:
+        split: ``"train"`` (50,000), ``"valid"`` (10,000) or ``"test"`` (10,000).
+        shape: ``"flat"`` for ``(N, 784)`` or ``"image"`` for ``(N, 1, 28, 28)``.
+        labels: also return the digit labels as an ``int64`` tensor ``(N,)``.
+        n: keep only the first ``n`` examples (a fixed subset).
+        dtype: floating dtype of the images.
+    """
+    _check(split, shape)
+    a = _arrays()
+    packed = a[f"{split}_x"]
+    if n is not None:
+        if not (isinstance(n, int) and 0 < n <= packed.shape[0]):
+            raise ValueError(f"n must be an int in [1, {packed.shape[0]}] for split {split!r}, got {n!r}")
+        packed = packed[:n]
+    bits = np.unpackbits(packed, axis=1, count=N_PIXELS)
+    x = torch.from_numpy(bits).to(dtype)
+    if shape == "image":
+        x = x.view(-1, *IMAGE_SHAPE)
+    if labels:
+        y = torch.from_numpy(a[f"{split}_y"][: x.shape[0]].astype(np.int64))
+        return x, y
+    return x
+
+
+def binarized_mnist_loader(
+    split: str = "train",
+    batch_size: int = 128,
+    shape: Shape = "flat",
+    shuffle: bool | None = None,
+    n: int | None = None,
+    labels: bool = False,
+    seed: int = 0,
+) -> DataLoader:
+    """A ``DataLoader`` over binarized MNIST; shuffles (seeded) the training split by default."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    data = load_binarized_mnist(split, shape=shape, labels=True, n=n)
+    x, y = data
+    ds = TensorDataset(x, y) if labels else TensorDataset(x)
+    shuffle = (split == "train") if shuffle is None else shuffle
+    g = torch.Generator().manual_seed(seed)
+    return DataLoader(ds, batch_size=batch_size, shuffle=shuffle, generator=g)

@@ -1,0 +1,96 @@
+"""Figures used across chapters: image grids, learning curves, heatmaps."""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+__all__ = ["image_grid", "show_images", "learning_curves", "heatmap"]
+
+
+def _to_numpy(x) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+def image_grid(x, nrow: int | None = None, pad: int = 1, pad_value: float = 0.5) -> np.ndarray:
+    """Tile a batch of images ``(N, 784)``, ``(N, H, W)``, ``(N, 1, H, W)`` or ``(N, 3, H, W)``
+    into one array ``(rows*H, cols*W[, 3])``."""
+    a = _to_numpy(x).astype(np.float32)
+    if a.ndim == 2:
+        side = int(round(math.sqrt(a.shape[1])))
+        if side * side != a.shape[1]:
+            raise ValueError(f"flat images of length {a.shape[1]} are not square")
+        a = a.reshape(-1, side, side)
+    if a.ndim == 4:
+        a = a[:, 0] if a.shape[1] == 1 else a.transpose(0, 2, 3, 1)
+    if a.ndim not in (3, 4):
+        raise ValueError(f"cannot tile images of shape {tuple(a.shape)}")
+    n, h, w = a.shape[:3]
+    ncol = nrow or int(math.ceil(math.sqrt(n)))
+    nr = int(math.ceil(n / ncol))
+    shape = (nr * (h + pad) + pad, ncol * (w + pad) + pad) + a.shape[3:]
+    out = np.full(shape, pad_value, dtype=np.float32)
+    for k in range(n):
+        r, c = divmod(k, ncol)
+        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = a[k]
+    return out
+
+
+def show_images(x, nrow: int | None = None, title: str | None = None, ax=None, cmap: str = "gray",
+                vmin: float = 0.0, vmax: float = 1.0):
+    """Show a batch of images as one grid; returns the axes."""
+    if ax is None:
+        n = len(x)
+        ncol = nrow or int(math.ceil(math.sqrt(n)))
+        _, ax = plt.subplots(figsize=(min(0.6 * ncol + 0.5, 10), min(0.6 * math.ceil(n / ncol) + 0.6, 10)))
+    ax.imshow(image_grid(x, nrow), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def heatmap(a, ax=None, title: str | None = None, cmap: str = "viridis", colorbar: str | None = None,
+            vmin: float | None = None, vmax: float | None = None, annotate: bool = False):
+    """A matrix as a heatmap with an optional labelled colour bar and cell annotations."""
+    a = _to_numpy(a)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    im = ax.imshow(a, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    if annotate:
+        for (r, c), v in np.ndenumerate(a):
+            ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8,
+                    color="white" if v < (a.max() + a.min()) / 2 else "black")
+    if colorbar is not None:
+        plt.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label=colorbar)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def learning_curves(history, ax=None, title: str | None = None, reference: dict[str, float] | None = None,
+                    per_step: bool = True):
+    """Training NLL (per step and per epoch) and validation NLL per epoch, in nats per image."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    if per_step and history.step_nll:
+        steps = np.arange(1, len(history.step_nll) + 1)
+        spe = len(history.step_nll) / max(len(history.epoch), 1)
+        ax.plot(steps / spe, history.step_nll, lw=0.8, alpha=0.5, label="train (per step)")
+    if history.epoch:
+        ax.plot(history.epoch, history.train_nll, "o-", label="train (epoch mean)")
+    if history.valid_nll:
+        ax.plot(history.epoch[: len(history.valid_nll)], history.valid_nll, "s-", label="validation")
+    for name, v in (reference or {}).items():
+        ax.axhline(v, ls="--", color="gray", lw=1)
+        ax.annotate(name, (ax.get_xlim()[0], v), textcoords="offset points", xytext=(4, 3), fontsize=8, color="gray")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("NLL (nats per image)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,13 @@
+"""Independent Bernoullis: one logit per pixel (784 parameters)."""
+from arlib.models import IndependentBernoulli
+
+CHECKPOINT = "bernoulli"
+SHAPE = "flat"
+
+
+def build() -> IndependentBernoulli:
+    return IndependentBernoulli(784)
+
+
+SHORT = dict(epochs=3, batch_size=500, lr=0.05, seed=0)
+FULL = dict(epochs=30, batch_size=500, lr=0.05, seed=0, patience=3)

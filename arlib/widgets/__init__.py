@@ -1,0 +1,24 @@
+"""Explorers: anywidget widgets that respond in Jupyter, Colab and the static built book.
+
+See base.py for how an explorer is made and CONTRIBUTING.md for how to add one.
+"""
+
+import sys
+
+from .base import Explorer
+from .pixel_bits import PixelBitsExplorer
+
+__all__ = ["Explorer", "PixelBitsExplorer", "colab_setup"]
+
+
+def colab_setup() -> bool:
+    """In Colab, turn on the widget manager that third-party widgets need; elsewhere nothing.
+
+    Returns True when it ran in Colab.
+    """
+    if "google.colab" not in sys.modules:
+        return False
+    from google.colab import output  # only importable inside Colab
+
+    output.enable_custom_widget_manager()
+    return True

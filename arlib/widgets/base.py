@@ -1,0 +1,101 @@
+"""The base class of every explorer: an anywidget whose front end is bundled at class creation.
+
+An explorer is a short Python class beside its ES module::
+
+    class MyExplorer(Explorer):
+        _js_file = "my_explorer.js"          # in this folder
+        values = traitlets.List(traitlets.Float()).tag(sync=True)
+
+Python computes the exact data (with arlib/torch/numpy) and passes it as synced traits of
+plain lists/ints/floats; the JS draws it and computes what a knob changes, so the explorer
+still responds in the built book with no kernel. See CONTRIBUTING.md.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+import anywidget
+
+HERE = Path(__file__).parent
+
+# The one import line an explorer's .js may use for the shared helpers; replaced by bundle().
+DRAW_IMPORT = re.compile(r'^import \* as draw from "\./draw\.js";[ \t]*$', re.MULTILINE)
+_EXPORT = re.compile(r"^export (function|const) (\w+)", re.MULTILINE)
+
+# Shared look of every explorer (anywidget puts it in a <style> on the page).
+CSS = """
+.arlib-explorer { font: 13px/1.4 system-ui, sans-serif; color: #222; padding: 6px 0; }
+.arlib-explorer .arlib-row { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.arlib-explorer .arlib-figure { margin: 0 0 6px 0; }
+.arlib-explorer figcaption { font-size: 12px; color: #555; text-align: center; }
+.arlib-explorer .arlib-canvas-wrap { position: relative; }
+.arlib-explorer .arlib-canvas { display: block; image-rendering: pixelated; border: 1px solid #ccc; }
+.arlib-explorer .arlib-tooltip { position: absolute; display: none; pointer-events: none;
+  background: rgba(20,20,20,.85); color: #fff; padding: 2px 6px; border-radius: 3px;
+  font-size: 12px; white-space: nowrap; z-index: 10; }
+.arlib-explorer .arlib-controls { display: flex; flex-direction: column; gap: 4px; min-width: 220px; }
+.arlib-explorer .arlib-control { display: flex; gap: 8px; align-items: center; }
+.arlib-explorer .arlib-control > span:first-child { min-width: 3em; }
+.arlib-explorer .arlib-value { font-variant-numeric: tabular-nums; min-width: 2.5em; }
+.arlib-explorer .arlib-readout th { text-align: left; font-weight: normal; color: #555; padding-right: 12px; }
+.arlib-explorer .arlib-readout td { font-variant-numeric: tabular-nums; }
+.arlib-explorer .arlib-edge { stroke: #999; stroke-width: 1; }
+.arlib-explorer .arlib-edge-on { stroke: #e4572e; stroke-width: 2; }
+.arlib-explorer .arlib-unit circle { fill: #fff; stroke: #333; }
+.arlib-explorer .arlib-unit text { font-size: 10px; }
+"""
+
+
+def bundle(js_path: Path) -> str:
+    """One self-contained ES module: draw.js inlined as ``draw`` into the explorer's module.
+
+    anywidget imports ``_esm`` from a blob URL, where ``import ... from "./draw.js"`` cannot
+    resolve; so the import line is replaced by draw.js wrapped in a function that returns
+    its exports.
+    """
+    source = js_path.read_text(encoding="utf-8")
+    if not DRAW_IMPORT.search(source):
+        return source  # an explorer that needs no shared helpers
+    helpers = (HERE / "draw.js").read_text(encoding="utf-8")
+    names = [m.group(2) for m in _EXPORT.finditer(helpers)]
+    body = _EXPORT.sub(r"\1 \2", helpers)
+    inlined = (
+        "// ---- arlib/widgets/draw.js, inlined by arlib.widgets.base.bundle ----\n"
+        "const draw = (() => {\n" + body + "\nreturn { " + ", ".join(names) + " };\n})();\n"
+        f"// ---- {js_path.name} ----"
+    )
+    return DRAW_IMPORT.sub(lambda _: inlined, source, count=1)
+
+
+class Explorer(anywidget.AnyWidget):
+    """Base of every arlib explorer (see the module docstring).
+
+    Subclasses set ``_js_file`` (a file beside the subclass's module). Their front end must
+    put its elements in a root of class ``arlib-explorer`` and write a JSON readout of its
+    state into that root's ``data-readout`` attribute (``draw.root`` / ``draw.setReadout``).
+    """
+
+    _js_file: ClassVar[str | None] = None
+    _css = CSS
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        js_file = cls.__dict__.get("_js_file")
+        if js_file:
+            import sys
+
+            module_dir = Path(sys.modules[cls.__module__].__file__).parent
+            cls._esm = bundle(module_dir / js_file)
+
+    @classmethod
+    def expected_readout(cls, state: dict, readout: dict) -> dict | None:
+        """What ``data-readout`` should hold, computed in Python from the widget state.
+
+        ``state`` is the model's embedded state (trait name -> value), ``readout`` what the
+        page shows (its knob settings, e.g. row and col). The browser test compares the
+        numbers it returns with the page's. Return None when there is nothing to compare.
+        """
+        return None

@@ -1,0 +1,107 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from arlib.data import load_binarized_mnist
+from arlib.models import AutoregressiveModel, IndependentBernoulli
+from arlib.train import TrainingDiverged, evaluate, fit, nats_to_bits_per_dim
+
+
+def test_log_prob_matches_hand_computation():
+    m = IndependentBernoulli(4)
+    with torch.no_grad():
+        m.logit_theta.copy_(torch.logit(torch.tensor([0.1, 0.5, 0.8, 0.3])))
+    x = torch.tensor([[1.0, 0.0, 1.0, 1.0]])
+    expected = math.log(0.1) + math.log(0.5) + math.log(0.8) + math.log(0.3)
+    assert m.log_prob(x).item() == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize("x, msg", [
+    (torch.zeros(2, 5), r"shape \(B, 4\)"),
+    (torch.zeros(4), r"shape \(B, 4\)"),
+    (torch.full((2, 4), 0.5), "0 or 1"),
+])
+def test_input_checks(x, msg):
+    with pytest.raises(ValueError, match=msg):
+        IndependentBernoulli(4).log_prob(x)
+
+
+def test_order_must_be_a_permutation():
+    with pytest.raises(ValueError, match="permutation"):
+        AutoregressiveModel((3,), order=torch.tensor([0, 0, 1]))
+
+
+def test_categorical_input_checks():
+    class Cat(AutoregressiveModel):
+        def __init__(self):
+            super().__init__((2,), num_values=4)
+            self.w = nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            return torch.zeros(x.shape[0], 4, 2) + self.w
+
+    m = Cat()
+    assert torch.allclose(m.log_prob(torch.tensor([[3.0, 0.0]])), torch.tensor([2 * math.log(0.25)]))
+    with pytest.raises(ValueError, match=r"\[0, 3\]"):
+        m.log_prob(torch.tensor([[4.0, 0.0]]))
+
+
+def test_closed_form_and_sgd_agree_and_beat_uniform():
+    x = load_binarized_mnist("train", n=5000)
+    cf = IndependentBernoulli().fit_closed_form(x)
+    sgd = IndependentBernoulli()
+    fit(sgd, x, epochs=200, batch_size=5000, lr=0.3, progress=False)
+    e_cf, e_sgd = evaluate(cf, x), evaluate(sgd, x)
+    assert e_cf.nll < 784 * math.log(2)  # beats the uniform distribution
+    assert abs(e_sgd.nll - e_cf.nll) < 0.5  # maximum likelihood by gradient reaches the closed form
+    assert e_cf.bits_per_dim == pytest.approx(nats_to_bits_per_dim(e_cf.nll, 784))
+
+
+def test_fit_is_deterministic_given_seed():
+    x = load_binarized_mnist("train", n=1000)
+    a, b = IndependentBernoulli(), IndependentBernoulli()
+    fit(a, x, epochs=2, batch_size=100, lr=0.05, seed=3, progress=False)
+    fit(b, x, epochs=2, batch_size=100, lr=0.05, seed=3, progress=False)
+    assert torch.equal(a.logit_theta, b.logit_theta)
+
+
+def test_diverged_loss_is_refused():
+    class Exploding(IndependentBernoulli):
+        def forward(self, x):
+            return super().forward(x) * float("nan")
+
+    with pytest.raises(TrainingDiverged, match="lower the learning rate"):
+        fit(Exploding(), load_binarized_mnist("train", n=64), epochs=1, batch_size=32, progress=False)
+
+
+def test_early_stopping_restores_best():
+    x = load_binarized_mnist("train", n=500)
+    v = load_binarized_mnist("valid", n=500)
+    m = IndependentBernoulli()
+    # a huge learning rate makes validation NLL bounce; patience stops and restores the best epoch
+    h = fit(m, x, v, epochs=30, batch_size=500, lr=5.0, patience=2, progress=False)
+    assert h.stopped_early and h.best_epoch is not None
+    assert evaluate(m, v).nll == pytest.approx(min(h.valid_nll), rel=1e-6)
+
+
+def test_max_steps_and_bad_epochs():
+    x = load_binarized_mnist("train", n=1000)
+    h = fit(IndependentBernoulli(), x, epochs=5, batch_size=100, max_steps=7, progress=False)
+    assert len(h.step_nll) == 7
+    with pytest.raises(ValueError, match="epochs"):
+        fit(IndependentBernoulli(), x, epochs=0)
+
+
+def test_generic_sampler_and_probs():
+    m = IndependentBernoulli(6)
+    with torch.no_grad():
+        m.logit_theta.copy_(torch.tensor([-20.0, 20.0, -20.0, 20.0, 0.0, 0.0]))
+    from arlib.sampling import ancestral_sample
+
+    x, p = ancestral_sample(m, 5, generator=torch.Generator().manual_seed(0), return_probs=True)
+    assert torch.equal(x[:, :4], torch.tensor([[0.0, 1.0, 0.0, 1.0]]).expand(5, 4))
+    assert torch.allclose(p[:, 4], torch.tensor(0.5))
+    with pytest.raises(ValueError, match="positive int"):
+        ancestral_sample(m, 0)

@@ -1,0 +1,66 @@
+import hashlib
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import arlib.data as data
+from arlib.data import binarized_mnist_loader, load_binarized_mnist
+
+
+def test_split_sizes_and_shapes():
+    for split, n in [("train", 50000), ("valid", 10000), ("test", 10000)]:
+        x = load_binarized_mnist(split)
+        assert x.shape == (n, 784) and x.dtype == torch.float32
+    x, y = load_binarized_mnist("test", shape="image", labels=True)
+    assert x.shape == (10000, 1, 28, 28) and y.shape == (10000,) and y.dtype == torch.int64
+    assert set(y.unique().tolist()) == set(range(10))
+
+
+def test_values_are_bits_with_mnist_statistics():
+    x = load_binarized_mnist("valid")
+    assert torch.all((x == 0) | (x == 1))
+    # stochastic binarization keeps the mean grey level of MNIST (about 0.13)
+    assert 0.12 < x.mean().item() < 0.14
+    # the binarization is fixed: the same bits on every load
+    assert torch.equal(x[:5], load_binarized_mnist("valid", n=5))
+
+
+def test_first_test_labels_are_mnist():
+    _, y = load_binarized_mnist("test", labels=True, n=10)
+    assert y.tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+
+
+@pytest.mark.parametrize("kw, msg", [
+    (dict(split="training"), "unknown split"),
+    (dict(split="test", shape="square"), "unknown shape"),
+    (dict(split="test", n=0), "n must be"),
+    (dict(split="test", n=10001), "n must be"),
+])
+def test_bad_arguments(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        load_binarized_mnist(**kw)
+
+
+def test_loader_batches_and_labels():
+    dl = binarized_mnist_loader("test", batch_size=64, shape="image", labels=True, n=200)
+    xb, yb = next(iter(dl))
+    assert xb.shape == (64, 1, 28, 28) and yb.shape == (64,)
+    with pytest.raises(ValueError, match="batch_size"):
+        binarized_mnist_loader("test", batch_size=0)
+
+
+def test_sha256_is_checked(tmp_path, monkeypatch):
+    meta = json.loads((data._DIR / "binarized_mnist.json").read_text())
+    assert hashlib.sha256((data._DIR / meta["file"]).read_bytes()).hexdigest() == meta["sha256"]
+    bad = tmp_path / "binarized_mnist.npz"
+    np.savez_compressed(bad, x=np.zeros(3))
+    (tmp_path / "binarized_mnist.json").write_text(json.dumps({**meta, "file": bad.name}))
+    monkeypatch.setattr(data, "_DIR", tmp_path)
+    data._arrays.cache_clear()
+    try:
+        with pytest.raises(data.DataIntegrityError, match="sha256"):
+            load_binarized_mnist("test")
+    finally:
+        data._arrays.cache_clear()
