@@ -9,5 +9,5 @@ def build() -> IndependentBernoulli:
     return IndependentBernoulli(784)
 
 
-SHORT = dict(epochs=3, batch_size=500, lr=0.05, seed=0)
-FULL = dict(epochs=30, batch_size=500, lr=0.05, seed=0, patience=3)
+SHORT = dict(epochs=4, batch_size=500, lr=0.2, seed=0)
+FULL = dict(epochs=30, batch_size=500, lr=0.2, seed=0, patience=3)

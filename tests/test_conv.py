@@ -1,0 +1,88 @@
+"""Chapter 8: convolutions by hand agree with NumPy and PyTorch."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arlib.conv import FILTERS, apply_filter, conv1d, conv2d, filter_checksum, output_size, true_conv1d
+
+
+def test_lecture_example_filter_1_0_minus1():
+    g = [0, 0, 1, 1, 1, 0, 0]
+    out = conv1d([1, 0, -1], g)
+    # (f * g)[p] = 1 g_p + 0 g_{p+1} - 1 g_{p+2}
+    assert out.tolist() == [g[p] - g[p + 2] for p in range(5)] == [-1, -1, 0, 1, 1]
+
+
+def test_conv1d_is_cross_correlation_and_true_conv_flips():
+    rng = np.random.default_rng(0)
+    f, g = rng.normal(size=4), rng.normal(size=12)
+    np.testing.assert_allclose(conv1d(f, g), np.correlate(g, f, "valid"))
+    np.testing.assert_allclose(true_conv1d(f, g), np.convolve(g, f, "valid"))
+    np.testing.assert_allclose(true_conv1d(f, g), conv1d(f[::-1], g))
+    torch_out = F.conv1d(torch.tensor(g)[None, None], torch.tensor(f)[None, None])[0, 0].numpy()
+    np.testing.assert_allclose(conv1d(f, g), torch_out)  # PyTorch's "convolution" is the lecture's
+    sym = np.array([1.0, 2.0, 1.0])
+    np.testing.assert_allclose(conv1d(sym, g), true_conv1d(sym, g))  # a symmetric filter: no difference
+
+
+def test_conv1d_errors():
+    with pytest.raises(ValueError, match="longer than the signal"):
+        conv1d([1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match="1-D"):
+        conv1d([[1]], [1, 2])
+
+
+@settings(max_examples=25, deadline=None)
+@given(c_in=st.integers(1, 3), c_out=st.integers(1, 3), k=st.integers(1, 4), size=st.integers(4, 9),
+       padding=st.integers(0, 2), stride=st.integers(1, 3), seed=st.integers(0, 10_000), bias=st.booleans())
+def test_conv2d_matches_torch(c_in, c_out, k, size, padding, stride, seed, bias):
+    rng = np.random.default_rng(seed)
+    x, w = rng.normal(size=(c_in, size, size)), rng.normal(size=(c_out, c_in, k, k))
+    b = rng.normal(size=c_out) if bias else None
+    ours = conv2d(x, w, b, padding=padding, stride=stride)
+    ref = F.conv2d(torch.tensor(x)[None], torch.tensor(w), None if b is None else torch.tensor(b),
+                   padding=padding, stride=stride)[0].numpy()
+    np.testing.assert_allclose(ours, ref, atol=1e-10)
+    assert ours.shape[1] == output_size(size, k, padding, stride)
+
+
+def test_conv2d_single_channel_and_errors():
+    x = np.arange(25.0).reshape(5, 5)
+    out = conv2d(x, np.ones((3, 3)))
+    assert out.shape == (3, 3) and out[0, 0] == x[:3, :3].sum()
+    with pytest.raises(ValueError, match="input channel"):
+        conv2d(np.zeros((2, 5, 5)), np.zeros((1, 3, 3, 3)))
+    with pytest.raises(ValueError, match="does not fit"):
+        conv2d(np.zeros((3, 3)), np.zeros((5, 5)))
+    with pytest.raises(ValueError, match="stride"):
+        conv2d(x, np.ones((3, 3)), stride=0)
+
+
+def test_output_size_formula():
+    assert output_size(28, 3, padding=1) == 28
+    assert output_size(28, 5) == 24
+    assert output_size(28, 3, padding=1, stride=2) == 14
+
+
+def test_filters_and_apply_filter_on_a_digit():
+    from arlib.data import load_binarized_mnist
+
+    digit = load_binarized_mnist("test", n=1)[0].numpy()
+    img = digit.reshape(28, 28)
+    for name, k in FILTERS.items():
+        out = apply_filter(digit, k)
+        assert out.shape == (28, 28), name
+        np.testing.assert_allclose(out, conv2d(img, k, padding=1), atol=1e-5)
+    np.testing.assert_allclose(apply_filter(img, FILTERS["identity"]), img)
+    # smoothing preserves the total away from the border; edge filters sum to zero on flat regions
+    assert abs(FILTERS["smoothing (box)"].sum() - 1) < 1e-12 and FILTERS["edges (Laplacian)"].sum() == 0
+
+
+def test_filter_checksum():
+    a = np.arange(16.0).reshape(4, 4) - 5
+    c = filter_checksum(a)
+    assert c["sum"] == a.sum() and c["min"] == -5 and c["max"] == 10 and c["abs_sum"] == np.abs(a).sum()
+    assert c["values"] == [a.reshape(-1)[i] for i in c["at"]]

@@ -1,0 +1,74 @@
+"""arlib.counting: exact closed forms, checked by brute force and against the real models."""
+import itertools
+
+import pytest
+import torch
+
+from arlib import counting
+from arlib.models import FVSBN
+
+
+def _brute_tabular(n, d):
+    # one distribution (d - 1 numbers) per value of x_<i, for every i: the chain rule, counted
+    return sum((d - 1) * len(list(itertools.product(range(d), repeat=i))) for i in range(n))
+
+
+@pytest.mark.parametrize("n,d", [(1, 2), (3, 2), (5, 2), (4, 3), (3, 5)])
+def test_tabular_is_the_chain_rule_sum(n, d):
+    assert counting.tabular(n, d) == _brute_tabular(n, d) == d**n - 1
+
+
+def test_tabular_is_exact_at_mnist_size():
+    c = counting.tabular(784)
+    assert isinstance(c, int) and c == 2**784 - 1 and len(str(c)) == 237
+    assert counting.tabular(784, 256) == 256**784 - 1  # no float overflow anywhere
+
+
+@pytest.mark.parametrize("n,k,d", [(5, 0, 2), (5, 1, 2), (5, 2, 3), (6, 3, 2), (4, 4, 2), (3, 7, 2), (10, 2, 4)])
+def test_markov_exact_counts_parents_one_by_one(n, k, d):
+    brute = sum((d - 1) * d ** min(i, k) for i in range(n))  # x_{i+1} has min(i, k) parents
+    assert counting.markov(n, k, d, exact=True) == brute
+    assert counting.markov(n, k, d) == d**k * (d - 1) * n  # the lecture's count
+    assert counting.markov(n, k, d, exact=True) <= counting.markov(n, k, d)
+
+
+def test_markov_limits():
+    assert counting.markov(7, 0, exact=True) == 7 == counting.markov(7, 0)  # independent pixels
+    assert counting.markov(7, 6, exact=True) == counting.tabular(7)  # k = n - 1: the full table
+    assert counting.markov(784, 1, exact=True) == 1 + 783 * 2
+
+
+def test_latent():
+    assert counting.latent(784, 10) == 10 * 784 + 9
+    assert counting.latent(784, 10, include_prior=False) == 7840
+    assert counting.latent(4, 3, d=5, include_prior=False) == 3 * 4 * 4
+
+
+def test_fvsbn_nade_made_formulas():
+    assert counting.fvsbn(784) == 307_720 == sum(range(1, 785))
+    assert counting.nade(784, 500) == 2 * 784 * 500 + 500 + 784
+    assert counting.made(784, [500]) == counting.nade(784, 500)
+    assert counting.made(3, [4, 5]) == (3 * 4 + 4) + (4 * 5 + 5) + (5 * 3 + 3)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 17, 784])
+def test_fvsbn_count_is_the_model(n):
+    model = FVSBN(n)
+    assert sum(p.numel() for p in model.parameters()) == counting.fvsbn(n)
+
+
+@pytest.mark.parametrize("bad,err", [((0,), ValueError), ((2.0,), TypeError), ((True,), TypeError)])
+def test_bad_arguments_are_named(bad, err):
+    with pytest.raises(err, match="n must be"):
+        counting.tabular(*bad)
+    with pytest.raises(ValueError, match=r"hidden\[1\]"):
+        counting.made(4, [3, 0])
+    with pytest.raises(ValueError, match="d must be"):
+        counting.markov(4, 1, d=1)
+
+
+def test_returns_python_ints_for_numpy_input():
+    import numpy as np
+
+    assert type(counting.fvsbn(np.int64(784))) is int and counting.fvsbn(np.int64(784)) == 307_720
+    assert type(counting.tabular(torch.tensor(10).item())) is int
