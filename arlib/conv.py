@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["conv1d", "true_conv1d", "conv2d", "output_size", "apply_filter", "FILTERS", "FILTERS_1D",
-           "filter_checksum"]
+           "filter_checksum", "PROBES"]
 
 
 def _vector(name: str, a) -> np.ndarray:
@@ -127,14 +127,19 @@ def apply_filter(image, kernel, padding: int | None = None) -> np.ndarray:
     return out[0, 0].numpy()
 
 
-def filter_checksum(output) -> dict:
-    """A small fingerprint of a filter's output map: its sum, sum of absolute values, min, max and
-    a few values (the filter explorer shows the same, computed in the page, for the browser test)."""
+# Pixels (row, col) whose output values the filter explorer reports (28 x 28 digits).
+PROBES: list[tuple[int, int]] = [(7, 14), (14, 7), (14, 14), (20, 20)]
+
+
+def filter_checksum(output, probes: list[tuple[int, int]] = PROBES) -> dict:
+    """A small fingerprint of a 2-D output map: its sum, sum of absolute values, min, max and the
+    values at ``probes`` as ``v0, v1, ...`` (the filter explorer computes the same in the page)."""
     a = np.asarray(output, dtype=np.float64)
-    flat = a.reshape(-1)
-    idx = [0, flat.size // 4 + a.shape[-1] // 2, flat.size // 2 + a.shape[-1] // 2, flat.size - 1]
-    return {"sum": float(flat.sum()), "abs_sum": float(np.abs(flat).sum()), "min": float(flat.min()),
-            "max": float(flat.max()), "at": idx, "values": [float(flat[i]) for i in idx]}
+    if a.ndim != 2:
+        raise ValueError(f"expected one 2-D output map, got shape {a.shape}")
+    out = {"sum": float(a.sum()), "abs_sum": float(np.abs(a).sum()), "min": float(a.min()), "max": float(a.max())}
+    out.update({f"v{i}": float(a[r, c]) for i, (r, c) in enumerate(probes)})
+    return out
 
 
 # Classic 3x3 filters (applied as cross-correlation, like F.conv2d).

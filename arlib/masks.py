@@ -109,15 +109,21 @@ def made_masks(degrees: list[torch.Tensor]) -> list[torch.Tensor]:
     return masks
 
 
-def mask_connectivity(masks: list[torch.Tensor]) -> torch.Tensor:
-    """``C[d, j]`` = number of paths from input j to output d: the product of the masks.
+def mask_connectivity(masks: list[torch.Tensor], count_paths: bool = False) -> torch.Tensor:
+    """Which inputs each output can reach: ``R[d, j] = True`` when a path joins input j to output d.
 
-    Output d depends on input j exactly when ``C[d, j] > 0``.
+    That is the product of the masks, ``M^{L+1} ... M^2 M^1``, read as "is it non-zero".
+    With ``count_paths`` it returns the product itself (float64): the number of paths.
     """
-    C = masks[0].double()
+    if count_paths:
+        C = masks[0].double()
+        for M in masks[1:]:
+            C = M.double() @ C
+        return C
+    R = masks[0].float()
     for M in masks[1:]:
-        C = M.double() @ C
-    return C
+        R = (M.float() @ R).clamp_(max=1.0)  # 0/1 after each layer: sums stay exact in float32
+    return R > 0
 
 
 def check_made_masks(masks: list[torch.Tensor], order: torch.Tensor) -> None:
@@ -135,7 +141,7 @@ def check_made_masks(masks: list[torch.Tensor], order: torch.Tensor) -> None:
             raise ValueError(f"mask shapes do not chain: {tuple(a.shape)} then {tuple(b.shape)}")
     pos = torch.empty(D, dtype=torch.long)
     pos[order] = torch.arange(D)
-    bad = (mask_connectivity(masks) > 0) & (pos[None, :] >= pos[:, None])
+    bad = mask_connectivity(masks) & (pos[None, :] >= pos[:, None])
     if bad.any():
         d, j = (int(v) for v in bad.nonzero()[0])
         what = "itself" if d == j else f"input {j} (position {int(pos[j])})"

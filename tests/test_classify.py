@@ -185,3 +185,95 @@ def test_gradient_noise_checker_says_what_is_wrong(args, msg):
 def test_gradient_noise_checker_accepts_lists():
     B = [1, 4, 16, 64, 256]
     assert "Correct" in ch04.check_gradient_noise(B, [10.0 / b for b in B])
+
+
+# ---------------------------------------------------------------- the explorer
+
+import json  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from arlib.widgets import SoftmaxExplorer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def explorer(mnist_small):
+    x, y, _, _ = mnist_small
+    torch.manual_seed(0)
+    m = SoftmaxRegression()
+    train_classifier(m, x, y, epochs=1, lr=0.5, progress=False)
+    return SoftmaxExplorer(m, x[:12], y[:12]), m, x[:12], y[:12]
+
+
+def test_explorer_state_is_small_and_exact(explorer):
+    w, m, x, y = explorer
+    state = w.get_state()
+    assert state["_anywidget_id"] == "arlib.widgets.classifier.SoftmaxExplorer"
+    assert len(json.dumps({k: v for k, v in state.items() if not k.startswith("_")})) < 300_000
+    assert len(w.weights) == 7840 and len(w.bias) == 10 and len(w.images) == 12
+    r = w.readout()
+    logits = m(x[:1]).double()[0]
+    assert r["label"] == int(y[0])
+    assert np.allclose(r["logits"], logits.tolist(), atol=784 * 5e-4)  # weights are rounded to 3 decimals
+    assert r["predicted"] == int(np.argmax(r["logits"]))
+    assert sum(r["probs"]) == pytest.approx(1.0)
+    assert r["loss_nats"] == pytest.approx(-math.log(r["probs"][r["label"]]))
+    # temperature flattens the softmax but keeps the prediction
+    hot = w.readout(temperature=5.0)
+    assert max(hot["probs"]) < max(r["probs"]) and hot["predicted"] == r["predicted"]
+    blank = w.readout(x=[0] * 784)
+    assert blank["logits"] == pytest.approx(w.bias)
+
+
+def test_explorer_expected_readout(explorer):
+    w, *_ = explorer
+    state = w.get_state()
+    x = list(w.images[3])
+    x[400] = 1 - x[400]
+    page = {"index": 3, "temperature": 2.0, "x": "".join(map(str, x))}
+    exp = SoftmaxExplorer.expected_readout(state, page)
+    assert exp["n_on"] == sum(x) and exp["label"] == w.labels[3]
+    assert exp["probs"] == pytest.approx(w.readout(x=x, index=3, temperature=2.0)["probs"])
+
+
+@pytest.mark.parametrize("kwargs, msg", [
+    (dict(weights=np.zeros((10, 784)), bias=np.zeros(10), images=np.full((2, 784), 0.5), labels=[0, 1]), "binary"),
+    (dict(weights=np.zeros((10, 784)), bias=np.zeros(9), images=np.zeros((2, 784)), labels=[0, 1]), "K = 10"),
+    (dict(weights=np.zeros((10, 784)), images=np.zeros((2, 784)), labels=[0]), "2 images but 1 labels"),
+    (dict(weights=np.zeros((10, 784)), images=np.zeros((2, 784)), labels=[0, 10]), r"0\.\.9"),
+    (dict(weights=np.zeros((10, 700)), images=np.zeros((2, 700)), labels=[0, 1]), "28x28"),
+    (dict(weights=np.zeros((10, 784)), images=np.zeros((2, 784)), labels=[0, 1], temperature=0), "temperature"),
+    (dict(images=np.zeros((2, 784)), labels=[0, 1]), "needs weights"),
+])
+def test_explorer_input_checks(kwargs, msg):
+    with pytest.raises(ValueError, match=msg):
+        SoftmaxExplorer(**kwargs)
+
+
+JS = Path(__file__).resolve().parents[1] / "arlib" / "widgets" / "classifier.js"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_explorer_bundle_is_valid_and_js_math_matches_python(explorer, tmp_path):
+    w, *_ = explorer
+    bundle = tmp_path / "bundle.mjs"
+    bundle.write_text(SoftmaxExplorer._esm)
+    out = subprocess.run(["node", "--check", str(bundle)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    src = JS.read_text()
+    compute = re.search(r"^function compute\(.*?^}\n", src, re.S | re.M).group(0)
+    x = list(w.images[5])
+    x[300] = 1 - x[300]
+    script = tmp_path / "run.mjs"
+    script.write_text(compute + f"\nconsole.log(JSON.stringify(compute({json.dumps(w.weights)}, "
+                      f"{json.dumps(w.bias)}, {json.dumps(x)}, {w.labels[5]}, 0.7)));\n")
+    out = subprocess.run(["node", str(script)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    js = json.loads(out.stdout)
+    py = SoftmaxExplorer.compute(w.weights, w.bias, x, w.labels[5], 0.7)
+    assert js["logits"] == py["logits"]  # same additions in the same order: bit for bit
+    assert js["predicted"] == py["predicted"]
+    assert js["probs"] == pytest.approx(py["probs"], rel=1e-12)
+    assert js["loss_nats"] == pytest.approx(py["loss_nats"], rel=1e-12)

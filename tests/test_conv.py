@@ -83,6 +83,56 @@ def test_filters_and_apply_filter_on_a_digit():
 
 def test_filter_checksum():
     a = np.arange(16.0).reshape(4, 4) - 5
-    c = filter_checksum(a)
-    assert c["sum"] == a.sum() and c["min"] == -5 and c["max"] == 10 and c["abs_sum"] == np.abs(a).sum()
-    assert c["values"] == [a.reshape(-1)[i] for i in c["at"]]
+    c = filter_checksum(a, probes=[(0, 0), (2, 3)])
+    assert c == {"sum": a.sum(), "abs_sum": np.abs(a).sum(), "min": -5, "max": 10, "v0": -5, "v1": 6}
+    with pytest.raises(ValueError, match="2-D"):
+        filter_checksum(np.zeros(4))
+
+
+# ---- exercise checkers (arlib.exercises.ch08) ----
+from arlib.exercises import ExerciseError  # noqa: E402
+from arlib.exercises import ch08  # noqa: E402
+
+
+def test_checker_output_size():
+    ch08.check_output_size(lambda n, k, p, s: (n + 2 * p - k) // s + 1)
+    with pytest.raises(ExerciseError, match="ignores padding"):
+        ch08.check_output_size(lambda n, k, p, s: n - k + 1)
+    with pytest.raises(ExerciseError, match="both sides"):
+        ch08.check_output_size(lambda n, k, p, s: (n + p - k) // s + 1)
+
+
+def test_checker_conv2d():
+    ch08.check_conv2d(lambda x, w, p, s: conv2d(x, w, padding=p, stride=s))
+    with pytest.raises(ExerciseError, match="flipped"):
+        ch08.check_conv2d(lambda x, w, p, s: conv2d(x, w[:, :, ::-1, ::-1], padding=p, stride=s))
+    with pytest.raises(ExerciseError, match="shape"):
+        ch08.check_conv2d(lambda x, w, p, s: conv2d(x, w))
+
+
+def test_checker_horizontal_edges():
+    ch08.check_horizontal_edge_filter(FILTERS["horizontal edges (Sobel y)"])
+    with pytest.raises(ExerciseError, match="vertical edge"):
+        ch08.check_horizontal_edge_filter(FILTERS["edges (Laplacian)"])
+    with pytest.raises(ExerciseError, match="flat region"):
+        ch08.check_horizontal_edge_filter(FILTERS["smoothing (box)"])
+    with pytest.raises(ExerciseError, match="3x3"):
+        ch08.check_horizontal_edge_filter([1, 0, -1])
+
+
+def test_checker_conv_layer_count():
+    ch08.check_conv_layer_count(1, 5, 3, 50, 3920)
+    with pytest.raises(ExerciseError, match="bias"):
+        ch08.check_conv_layer_count(3, 5, 3, 135, 3920)
+    with pytest.raises(ExerciseError, match="all input channels"):
+        ch08.check_conv_layer_count(3, 5, 3, 50, 3920)
+    with pytest.raises(ExerciseError, match="numbers per image"):
+        ch08.check_conv_layer_count(1, 5, 3, 50, 784)
+
+
+def test_checker_causal_mask():
+    ch08.check_causal_mask([[1, 1, 1], [1, 0, 0], [0, 0, 0]])
+    with pytest.raises(ExerciseError, match="not autoregressive"):
+        ch08.check_causal_mask([[1, 1, 1], [1, 1, 0], [0, 0, 0]])
+    with pytest.raises(ExerciseError, match="drops weights"):
+        ch08.check_causal_mask([[1, 1, 1], [0, 0, 0], [0, 0, 0]])

@@ -72,3 +72,30 @@ def test_returns_python_ints_for_numpy_input():
 
     assert type(counting.fvsbn(np.int64(784))) is int and counting.fvsbn(np.int64(784)) == 307_720
     assert type(counting.tabular(torch.tensor(10).item())) is int
+
+
+# ---- the page's BigInt formulas (arlib/widgets/counts.js) agree with arlib.counting
+@pytest.mark.skipif(__import__("shutil").which("node") is None, reason="needs node to run the page's JS")
+def test_counts_explorer_js_matches_counting(tmp_path):
+    import json
+    import math
+    import subprocess
+
+    from arlib.widgets.counts import CountsExplorer
+
+    settings = [(784, 2, 2, 10, 500), (1, 2, 0, 1, 1), (5, 3, 7, 4, 3), (784, 256, 16, 1000, 2000), (30, 2, 29, 2, 7)]
+    mod = tmp_path / "counts.mjs"
+    mod.write_text(CountsExplorer._esm + "\nexport { counts, log10Big };\n")
+    script = (f"import {{ counts, log10Big }} from {json.dumps(mod.as_uri())};\n"
+              f"const out = {json.dumps(settings)}.map((s) => {{ const c = counts(...s); const o = {{}};"
+              " for (const [k, v] of Object.entries(c)) { o[k] = v.toString(); o['log10_' + k] = log10Big(v); }"
+              " return o; });\nconsole.log(JSON.stringify(out));\n")
+    run = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    for s, page in zip(settings, json.loads(run.stdout)):
+        want = CountsExplorer.readout_for(*s)
+        for key, value in page.items():
+            if key.startswith("log10_"):
+                assert math.isclose(value, want[key], rel_tol=1e-12, abs_tol=1e-12), (s, key)
+            else:
+                assert value == want[key], (s, key)

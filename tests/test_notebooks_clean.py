@@ -1,11 +1,14 @@
-"""Notebooks are stored without outputs, and only the setup cell installs anything."""
+"""Notebooks are stored without outputs (but for the expected text of checked cells), and only the
+setup cell installs anything."""
 import json
 import re
 from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted(Path(__file__).resolve().parents[1].glob("chapters/*.ipynb"))
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(ROOT.glob("chapters/*.ipynb"))
+MARK = "# NBVAL_CHECK_OUTPUT"
 
 
 def test_there_are_chapters():
@@ -16,9 +19,24 @@ def test_there_are_chapters():
 def test_stripped_and_setup_cell(path):
     cells = json.loads(path.read_text())["cells"]
     code = [c for c in cells if c["cell_type"] == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), \
-        f"{path.name} has stored outputs; strip them (python scripts/strip_notebooks.py)"
+    for i, c in enumerate(code, 1):
+        src = "".join(c["source"])
+        assert c.get("execution_count") is None, f"{path.name}: code cell {i} has an execution count"
+        if src.lstrip().startswith(MARK):
+            assert c["outputs"], (f"{path.name}: checked code cell {i} has no recorded output, so nbval checks "
+                                  "nothing; run python scripts/notebooks.py record")
+            assert all(o["output_type"] in ("stream", "execute_result") and "image/png" not in o.get("data", {})
+                       for o in c["outputs"]), f"{path.name}: checked cell {i} may only keep text output"
+        else:
+            assert not c["outputs"], f"{path.name}: code cell {i} has stored outputs; run python scripts/notebooks.py strip"
     assert "google.colab" in "".join(code[0]["source"]), f"{path.name}: the first code cell must be the setup cell"
     for i, c in enumerate(code[1:], 2):
         assert not re.search(r"^\s*[!%]pip install", "".join(c["source"]), re.M), \
             f"{path.name}: code cell {i} installs packages; only the setup cell may"
+
+
+def test_setup_cells_use_the_configured_repository():
+    url = re.search(r"^\s*url:\s*(\S+)", (ROOT / "_config.yml").read_text().split("repository:")[1], re.M).group(1)
+    for path in NOTEBOOKS:
+        setup = "".join(next(c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")["source"])
+        assert f"git+{url}" in setup, f"{path.name}: the setup cell must install from {url} (the URL in _config.yml)"

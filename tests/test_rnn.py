@@ -217,3 +217,55 @@ def test_shipped_checkpoint_beats_uniform_when_present():
     m = ck.load_model("pixelrnn")
     assert isinstance(m, PixelRNN)
     assert evaluate(m, load_binarized_mnist("test", shape="image", n=64)).nll < 784 * math.log(2)
+
+
+# ---- exercise checkers (arlib.exercises.ch07) ----
+from arlib.exercises import ExerciseError  # noqa: E402
+from arlib.exercises import ch07  # noqa: E402
+
+
+def test_checker_param_count():
+    ch07.check_rnn_param_count(lambda d, H, k: H + H * d + H * H + k * H)
+    with pytest.raises(ExerciseError, match="h_0 = b_0"):
+        ch07.check_rnn_param_count(lambda d, H, k: H * d + H * H + k * H)
+    with pytest.raises(ExerciseError, match="no output bias"):
+        ch07.check_rnn_param_count(lambda d, H, k: H + H * d + H * H + k * H + k)
+
+
+def test_checker_shifted_inputs():
+    def right(x):
+        return torch.cat([torch.zeros(x.shape[0], 1), 2 * x[:, :-1] - 1], 1)[..., None]
+
+    ch07.check_shifted_inputs(right)
+    with pytest.raises(ExerciseError, match="not autoregressive"):
+        ch07.check_shifted_inputs(lambda x: torch.cat([torch.zeros(x.shape[0], 1), 2 * x[:, 1:] - 1], 1)[..., None])
+    with pytest.raises(ExerciseError, match="shape"):
+        ch07.check_shifted_inputs(lambda x: 2 * x - 1)
+    with pytest.raises(ExerciseError, match="start value 0"):
+        ch07.check_shifted_inputs(lambda x: torch.cat([torch.ones(x.shape[0], 1), 2 * x[:, :-1] - 1], 1)[..., None])
+    with pytest.raises(ExerciseError, match="2 x - 1"):
+        ch07.check_shifted_inputs(lambda x: torch.cat([torch.zeros(x.shape[0], 1), x[:, :-1]], 1)[..., None])
+
+
+def test_checker_stepwise_log_prob():
+    def right(model, x):
+        B = x.shape[0]
+        state, inp, total = model.initial_state(B), torch.zeros(B, 1, 1), torch.zeros(B)
+        for t in range(784):
+            h, state = model.rnn(inp, state)
+            xt = x.view(B, -1)[:, t]
+            total -= F.binary_cross_entropy_with_logits(model.W_hy(h[:, 0])[:, 0], xt, reduction="none")
+            inp = (2 * xt - 1)[:, None, None]
+        return total
+
+    ch07.check_stepwise_log_prob(right)
+    with pytest.raises(ExerciseError, match="<= 0"):
+        ch07.check_stepwise_log_prob(lambda m, x: -right(m, x))
+    with pytest.raises(ExerciseError, match="differences"):
+        ch07.check_stepwise_log_prob(lambda m, x: right(m, x) - 1)
+
+
+def test_checker_gradient_factor():
+    ch07.check_gradient_factor(0.9, 100, 0.9 ** 100)
+    with pytest.raises(ExerciseError, match="multiplied"):
+        ch07.check_gradient_factor(0.9, 100, 90.0)

@@ -9,3 +9,6 @@ from arlib.models.rnn import PixelRNN, VanillaRNN  # noqa: E402  (chapter 7)
 __all__ += ["PixelRNN", "VanillaRNN"]
 from arlib.models.pixelcnn import PixelCNN  # noqa: E402  (chapter 9)
 __all__ += ["PixelCNN"]
+from arlib.models.nade import NADE  # noqa: E402  (chapter 5)
+from arlib.models.made import MADE  # noqa: E402  (chapter 6)
+__all__ += ["NADE", "MADE"]

@@ -7,8 +7,11 @@ import sys
 
 from .base import Explorer
 from .pixel_bits import PixelBitsExplorer
+from .counts import CountsExplorer
+from .sampling import SamplingExplorer
+from .classifier import SoftmaxExplorer
 
-__all__ = ["Explorer", "PixelBitsExplorer", "colab_setup"]
+__all__ = ["Explorer", "PixelBitsExplorer", "CountsExplorer", "SamplingExplorer", "SoftmaxExplorer", "colab_setup"]
 
 
 def colab_setup() -> bool:

@@ -62,12 +62,13 @@ class PixelBitsExplorer(Explorer):
         bad = np.flatnonzero(~np.isfinite(t) | (t < 0) | (t > 1))
         if bad.size:
             i = int(bad[0])
-            raise ValueError(f"theta must be probabilities in [0, 1]; theta[{i}] = {t[i]!r} "
-                             f"(pixel row {i // w}, col {i % w}), {bad.size} bad value(s) in all")
+            raise ValueError(
+                f"theta must be probabilities in [0, 1]; theta[{i}] = {float(t[i])!r} "
+                f"(pixel row {i // w}, col {i % w}), {bad.size} bad value(s) in all")
         bad = np.flatnonzero((xs != 0) & (xs != 1))
         if bad.size:
             i = int(bad[0])
-            raise ValueError(f"x must be a binary image (0s and 1s); x[{i}] = {xs[i]!r}. "
+            raise ValueError(f"x must be a binary image (0s and 1s); x[{i}] = {float(xs[i])!r}. "
                              "Binarize it first, e.g. (x > 0.5)")
         xi = xs.astype(np.int64)
         impossible = np.flatnonzero(np.where(xi == 1, t, 1 - t) == 0)

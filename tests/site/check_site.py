@@ -509,6 +509,8 @@ def run(html_dir: Path, pages: list[str], file_pages: list[str], shots: Path | N
 
     if shots:
         shots.mkdir(parents=True, exist_ok=True)
+        for old in shots.glob("*.png"):  # no stale shots of pages since removed
+            old.unlink()
     server, base = serve(html_dir)
     results = []
     try:

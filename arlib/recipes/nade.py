@@ -1,0 +1,16 @@
+"""NADE on binarized MNIST: H = 500 sigmoid hidden units, raster order, 2nH + H + n = 785,284 parameters."""
+from arlib.models import NADE
+
+CHECKPOINT = "nade"
+SHAPE = "flat"
+
+
+def build() -> NADE:
+    """The book's NADE: 784 pixels in raster order, H = 500 (the NADE paper's size)."""
+    return NADE(784, 500)
+
+
+# The chapter's default run: seconds on 2 cores (40 steps on a 4,000-image subset).
+SHORT = dict(epochs=1, max_steps=40, batch_size=100, lr=1e-3, seed=0, n_train=4_000, n_valid=1_000)
+# To convergence: the whole training set, Adam, early stopping on the validation NLL.
+FULL = dict(epochs=500, batch_size=100, lr=1e-3, seed=0, patience=10)

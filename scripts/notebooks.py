@@ -1,0 +1,73 @@
+"""Keep the chapter notebooks clean: outputs stripped, except the expected outputs of checked cells.
+
+    python scripts/notebooks.py strip  [NOTEBOOK ...]   # strip every output but the recorded ones
+    python scripts/notebooks.py record [NOTEBOOK ...]   # execute, record the outputs of checked cells
+
+A cell that starts with ``# NBVAL_CHECK_OUTPUT`` prints something deterministic and meaningful
+(a count, a mask, a rounded NLL). nbval compares what it prints with the output stored in the
+notebook, so those cells keep their text output (and only their text output); every other
+output is stripped, because the book executes the notebooks when it builds.
+Default: every ``chapters/*.ipynb``.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+def is_checked(cell) -> bool:
+    return cell.cell_type == "code" and cell.source.lstrip().startswith(MARK)
+
+
+def clean(nb, keep: dict[int, list] | None = None) -> None:
+    """Strip outputs in place; checked cells keep their stream/text outputs (or ``keep[i]``)."""
+    for i, cell in enumerate(nb.cells):
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        cell.execution_count = None
+        outs = keep.get(i, cell.outputs) if keep is not None else cell.outputs
+        if is_checked(cell):
+            kept = []
+            for o in outs:
+                if o.output_type == "stream" and o.name == "stdout":
+                    kept.append(nbformat.v4.new_output("stream", name="stdout", text=o.text))
+                elif o.output_type == "execute_result" and "text/plain" in o.get("data", {}):
+                    kept.append(nbformat.v4.new_output("execute_result", data={"text/plain": o.data["text/plain"]},
+                                                       execution_count=None))
+            cell.outputs = kept
+        else:
+            cell.outputs = []
+
+
+def record(path: Path) -> None:
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    run = nbformat.read(path, as_version=4)
+    NotebookClient(run, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    clean(nb, keep={i: c.outputs for i, c in enumerate(run.cells) if c.cell_type == "code"})
+    nbformat.write(nb, path)
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in ("strip", "record"):
+        raise SystemExit(__doc__)
+    paths = [Path(p) for p in argv[1:]] or sorted((ROOT / "chapters").glob("*.ipynb"))
+    for path in paths:
+        if argv[0] == "record":
+            record(path)
+        else:
+            nb = nbformat.read(path, as_version=4)
+            clean(nb)
+            nbformat.write(nb, path)
+        print(f"{argv[0]}: {path.name}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
