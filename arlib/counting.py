@@ -124,3 +124,47 @@ def made(n: int, hidden: Sequence[int]) -> int:
 
 
 # Chapters append the counts of their models below (one function each, added to __all__).
+
+
+def pixelrnn(H: int, num_layers: int = 1, cell: str = "lstm") -> int:
+    """Parameters of ``arlib.models.PixelRNN`` (chapter 7): a gated RNN over the pixels, input size 1.
+
+    Each layer has g gates (g = 4 for an LSTM, 3 for a GRU), each an H x (inputs + H) weight
+    matrix and two bias vectors (PyTorch's b_ih and b_hh): g H (inputs + H + 2); inputs = 1 for
+    the first layer, H above.  Plus the learned initial summary b_0 (h_0, and c_0 for an LSTM,
+    per layer) and the output layer W_hy, c (H + 1).  None of it depends on the number of pixels n.
+    """
+    H = _check_int("H", H, 1)
+    L = _check_int("num_layers", num_layers, 1)
+    if cell not in ("lstm", "gru"):
+        raise ValueError(f"cell must be 'lstm' or 'gru', got {cell!r}")
+    g, states = (4, 2) if cell == "lstm" else (3, 1)
+    return g * H * (1 + H + 2) + (L - 1) * g * H * (2 * H + 2) + states * L * H + H + 1
+
+
+__all__ += ["pixelrnn"]
+
+
+def pixelcnn(in_channels: int = 1, channels: int = 64, n_layers: int = 8, kernel_size: int = 3,
+             first_kernel_size: int | None = None, head_channels: int | None = None, num_values: int = 2) -> int:
+    """Parameters of ``arlib.models.PixelCNN`` (option 1: a type-A k1 x k1 layer, n_layers - 1
+    type-B k x k layers, then two 1 x 1 layers), C = in_channels, h = channels, h' = head_channels:
+
+        (C k1^2 h + h) + (n_layers - 1)(h^2 k^2 + h) + (h h' + h') + (h' o + o),
+
+    with o = C outputs for binary images (one logit each) or C K for K values (a softmax each).
+    The masks zero about half of every kernel, but the model stores (and this counts) full kernels;
+    the colour groups change the masks, not the count.
+    """
+    C = _check_int("in_channels", in_channels, 1)
+    h = _check_int("channels", channels, 1)
+    L = _check_int("n_layers", n_layers, 1)
+    k = _check_int("kernel_size", kernel_size, 1)
+    k1 = k if first_kernel_size is None else _check_int("first_kernel_size", first_kernel_size, 1)
+    hh = h if head_channels is None else _check_int("head_channels", head_channels, 1)
+    K = _check_int("num_values", num_values, 2)
+    o = C if K == 2 else C * K
+    return (C * k1 * k1 * h + h) + (L - 1) * (h * h * k * k + h) + (h * hh + hh) + (hh * o + o)
+
+
+__all__ += ["pixelcnn"]

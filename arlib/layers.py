@@ -93,3 +93,103 @@ class MaskedConv2d(nn.Conv2d):
         return super().extra_repr() + f", mask_type={self.mask_type!r}, colour_groups={self.colour_groups}"
 
 # ---- gated blocks (chapter 11) ----
+
+
+def gated_activation(a: torch.Tensor) -> torch.Tensor:
+    """tanh(a_f) * sigmoid(a_g), where ``a = [a_f, a_g]`` is split in two along the channels (dim 1)."""
+    a_f, a_g = a.chunk(2, dim=1)
+    return torch.tanh(a_f) * torch.sigmoid(a_g)
+
+
+class StackConv2d(nn.Conv2d):
+    """A convolution of one of Gated PixelCNN's two stacks, its kernel multiplied by a stack mask.
+
+    ``stack="vertical"``: a k x k kernel with ``arlib.masks.vertical_mask`` (rows above the centre;
+    later layers also the centre row).  ``stack="horizontal"``: a 1 x k kernel with
+    ``arlib.masks.horizontal_mask`` (left of the centre; later layers also the centre).  ``weight``
+    stores the full kernel (masked taps get zero gradient); the mask is a non-persistent buffer.
+
+    Efficiency: the kept taps form the top rows (vertical) or the left columns (horizontal) of the
+    kernel, so the forward pass crops the kernel to them and pads the input only on the sides the
+    kernel can see (top and both sides; left): a 5 x 5 vertical layer does 15 taps, not 25.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stack: str, first: bool,
+                 bias: bool = True):
+        from arlib.masks import stack_mask
+
+        mask = stack_mask(stack, kernel_size, first)
+        super().__init__(in_channels, out_channels, tuple(mask.shape), bias=bias)
+        self.stack, self.first = stack, bool(first)
+        self.register_buffer("mask", mask, persistent=False)
+
+    @property
+    def kept(self) -> int:
+        """Kernel rows (vertical) or columns (horizontal) the mask keeps: k // 2, or k // 2 + 1 after the first layer."""
+        return self.kernel_size[1] // 2 + (0 if self.first else 1)
+
+    def masked_weight(self, cropped: bool = True) -> torch.Tensor:
+        """weight * mask, cropped to the kept rows/columns unless ``cropped=False``."""
+        if not cropped:
+            return self.weight * self.mask
+        n = self.kept
+        if self.stack == "vertical":
+            return self.weight[:, :, :n] * self.mask[:n]
+        return self.weight[:, :, :, :n] * self.mask[:, :n]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        H, W = x.shape[-2:]
+        c = self.kernel_size[1] // 2
+        # Output (r, s) reads rows r - c .. r - c + kept - 1 (vertical) or columns s - c .. s - c + kept - 1
+        # (horizontal) of the input: pad c on top (left) and keep the first H rows (W columns).
+        if self.stack == "vertical":
+            y = F.conv2d(F.pad(x, (c, c, c, 0)), self.masked_weight(), self.bias)
+            return y[:, :, :H]
+        y = F.conv2d(F.pad(x, (c, 0, 0, 0)), self.masked_weight(), self.bias)
+        return y[:, :, :, :W]
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", stack={self.stack!r}, first={self.first}"
+
+
+class GatedBlock(nn.Module):
+    """One layer of Gated PixelCNN: a vertical and a horizontal stack, gated, linked, with residual and skip.
+
+        v_pre = V_conv * v                                  (k x k, vertical mask)
+        h_pre = H_conv * h + link * v_pre                   (1 x k, horizontal mask; link is 1 x 1)
+        v'    = tanh(v_pre_f + V_f^T y) * sigma(v_pre_g + V_g^T y)
+        g     = tanh(h_pre_f + V_f^T y) * sigma(h_pre_g + V_g^T y)
+        h'    = h + res * g     (no residual in the first layer: its input is the image itself)
+        skip  = skip * g
+
+    The vertical features at row r see only rows above r (the first layer's mask leaves out the
+    centre row: a convolution over rows r - c .. r shifted down by one row), so the link may feed
+    them to the horizontal stack at the same position without showing it the future.  ``cond`` is
+    the label's contribution ``(cond_v, cond_h)``, each ``(B, 2 * channels)`` (the rows V^T y of an
+    embedding), added inside both gates.
+    """
+
+    def __init__(self, in_channels: int, channels: int, kernel_size: int, first: bool,
+                 skip_channels: int | None = None):
+        super().__init__()
+        skip_channels = channels if skip_channels is None else skip_channels
+        self.first = bool(first)
+        self.channels = channels
+        self.v_conv = StackConv2d(in_channels, 2 * channels, kernel_size, "vertical", first)
+        self.h_conv = StackConv2d(in_channels, 2 * channels, kernel_size, "horizontal", first)
+        self.link = nn.Conv2d(2 * channels, 2 * channels, 1)
+        self.res = nn.Conv2d(channels, channels, 1)
+        self.skip = nn.Conv2d(channels, skip_channels, 1)
+
+    def forward(self, v: torch.Tensor, h: torch.Tensor, cond: tuple[torch.Tensor, torch.Tensor] | None = None
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(v, h)`` -> ``(v', h', skip)``."""
+        v_pre = self.v_conv(v)
+        h_pre = self.h_conv(h) + self.link(v_pre)
+        if cond is not None:
+            cond_v, cond_h = cond
+            v_pre = v_pre + cond_v[:, :, None, None]
+            h_pre = h_pre + cond_h[:, :, None, None]
+        g = gated_activation(h_pre)
+        h_out = self.res(g) if self.first else h + self.res(g)
+        return gated_activation(v_pre), h_out, self.skip(g)

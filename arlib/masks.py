@@ -208,3 +208,96 @@ def conv_mask_offsets(kernel_size: int, mask_type: str) -> list[tuple[int, int]]
     return [(int(r) - c, int(s) - c) for r, s in m.nonzero().tolist()]
 
 # ---- vertical/horizontal stacks (chapter 11) ----
+#
+# Option 2 of the lecture (Gated PixelCNN, van den Oord et al. 2016b): two stacks of convolutions.
+# The vertical stack's k x k window keeps the rows above the centre (first layer) or the rows above
+# and the centre row (later layers): its features at row r only ever see input rows < r.  The
+# horizontal stack's 1 x k window keeps the taps left of the centre (first layer, "1 1 0 0 0") or
+# left of and at the centre (later layers, "1 1 1 0 0").
+
+STACKS = ("vertical", "horizontal")
+
+
+def vertical_mask(kernel_size: int, first: bool) -> torch.Tensor:
+    """The k x k mask of a vertical-stack convolution, 0.0/1.0.
+
+    ``first=True``: the rows above the centre only (the layer that sees the image);
+    ``first=False``: the rows above and the centre row (every later layer).  For k = 5 these are
+    the lecture's masks::
+
+        first             later
+        1 1 1 1 1         1 1 1 1 1
+        1 1 1 1 1         1 1 1 1 1
+        0 0 0 0 0         1 1 1 1 1
+        0 0 0 0 0         0 0 0 0 0
+        0 0 0 0 0         0 0 0 0 0
+    """
+    _check_stack_kernel(kernel_size)
+    c = kernel_size // 2
+    mask = torch.zeros(kernel_size, kernel_size)
+    mask[: c if first else c + 1, :] = 1.0
+    return mask
+
+
+def horizontal_mask(kernel_size: int, first: bool) -> torch.Tensor:
+    """The 1 x k mask of a horizontal-stack convolution, 0.0/1.0.
+
+    ``first=True``: the taps left of the centre (``1 1 0 0 0`` for k = 5; pixel i never sees x_i);
+    ``first=False``: left of and at the centre (``1 1 1 0 0``; the feature at i saw only x_<i).
+    """
+    _check_stack_kernel(kernel_size)
+    c = kernel_size // 2
+    mask = torch.zeros(1, kernel_size)
+    mask[0, : c if first else c + 1] = 1.0
+    return mask
+
+
+def stack_mask(stack: str, kernel_size: int, first: bool) -> torch.Tensor:
+    """``vertical_mask`` or ``horizontal_mask`` by name (``stack`` in ``STACKS``)."""
+    if stack not in STACKS:
+        raise ValueError(f"stack must be 'vertical' or 'horizontal', got {stack!r}")
+    return vertical_mask(kernel_size, first) if stack == "vertical" else horizontal_mask(kernel_size, first)
+
+
+def stack_mask_offsets(stack: str, kernel_size: int, first: bool) -> list[tuple[int, int]]:
+    """The (row, column) offsets, relative to the output pixel, that a stack mask lets through."""
+    m = stack_mask(stack, kernel_size, first)
+    rc, cc = m.shape[0] // 2, kernel_size // 2
+    return [(int(r) - rc, int(s) - cc) for r, s in m.nonzero().tolist()]
+
+
+def gated_stack_field(n_layers: int, kernel_size: int, shape, pixel, first_kernel_size: int | None = None
+                      ) -> torch.Tensor:
+    """The exact receptive field of the output at ``pixel`` of ``n_layers`` gated layers, by dilation.
+
+    Top-down, layer by layer: the horizontal features needed at a set of positions need the
+    horizontal features of the layer below at those positions shifted by the horizontal offsets, and
+    the vertical features (through the vertical-to-horizontal link) at the positions shifted by the
+    vertical offsets; vertical features need only vertical features.  The first layer reads the image.
+    Positions outside the image are zero padding (no path passes through them).  Returns bool ``(H, W)``.
+    """
+    if not isinstance(n_layers, int) or n_layers < 1:
+        raise ValueError(f"n_layers must be a positive int, got {n_layers!r}")
+    H, W = (int(s) for s in tuple(shape)[-2:])
+    r, c = (int(p) for p in pixel)
+    if not (0 <= r < H and 0 <= c < W):
+        raise ValueError(f"pixel ({r}, {c}) is outside the {H}x{W} image")
+    k0 = kernel_size if first_kernel_size is None else first_kernel_size
+
+    def shift(positions, offsets):
+        return {(a + dr, b + dc) for a, b in positions for dr, dc in offsets if 0 <= a + dr < H and 0 <= b + dc < W}
+
+    hpos, vpos = {(r, c)}, set()
+    for layer in range(n_layers - 1, -1, -1):
+        k, first = (k0, True) if layer == 0 else (kernel_size, False)
+        oh, ov = stack_mask_offsets("horizontal", k, first), stack_mask_offsets("vertical", k, first)
+        hpos, vpos = shift(hpos, oh), shift(hpos | vpos, ov)
+    field = torch.zeros(H, W, dtype=torch.bool)
+    for a, b in hpos | vpos:
+        field[a, b] = True
+    return field
+
+
+def _check_stack_kernel(kernel_size: int) -> None:
+    if not isinstance(kernel_size, int) or isinstance(kernel_size, bool) or kernel_size < 3 or kernel_size % 2 == 0:
+        raise ValueError(f"kernel_size must be an odd int >= 3 (a centre and a tap on each side), got {kernel_size!r}")

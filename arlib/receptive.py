@@ -106,10 +106,13 @@ def receptive_field(model_or_fn: nn.Module | Callable[[torch.Tensor], torch.Tens
                 if per_example % (C * H * W):
                     raise ValueError(f"the output {tuple(out.shape)} has no channel axis of size {C}")
                 sel = out.reshape(n_inputs, -1, C, H, W)[:, :, ch, r, c]
-            (grad,) = torch.autograd.grad(sel.sum(), x)
+            total = sel.sum()
+            grad = (torch.autograd.grad(total, x, allow_unused=True)[0] if total.requires_grad else None)
     finally:
         if was_training:
             model_or_fn.train()  # type: ignore[union-attr]
+    if grad is None:  # the output does not depend on the input at all
+        return torch.zeros(H, W, dtype=torch.bool)
     return (grad != 0).any(0).any(0).cpu()
 
 

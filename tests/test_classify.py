@@ -235,7 +235,11 @@ def test_explorer_expected_readout(explorer):
     page = {"index": 3, "temperature": 2.0, "x": "".join(map(str, x))}
     exp = SoftmaxExplorer.expected_readout(state, page)
     assert exp["n_on"] == sum(x) and exp["label"] == w.labels[3]
-    assert exp["probs"] == pytest.approx(w.readout(x=x, index=3, temperature=2.0)["probs"])
+    r = w.readout(x=x, index=3, temperature=2.0)
+    assert exp["p_label"] == pytest.approx(r["probs"][r["label"]])
+    assert exp["logit_predicted"] == max(r["logits"]) and exp["predicted"] == r["predicted"]
+    assert exp["loss_nats"] == pytest.approx(r["loss_nats"])
+    assert all(isinstance(v, (int, float)) for v in exp.values())  # scalars: compared to a tolerance
 
 
 @pytest.mark.parametrize("kwargs, msg", [

@@ -136,3 +136,72 @@ def test_checker_causal_mask():
         ch08.check_causal_mask([[1, 1, 1], [1, 1, 0], [0, 0, 0]])
     with pytest.raises(ExerciseError, match="drops weights"):
         ch08.check_causal_mask([[1, 1, 1], [0, 0, 0], [0, 0, 0]])
+
+
+# ---- the filter explorer (arlib.widgets.FilterExplorer) ----
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+from arlib.widgets import FilterExplorer  # noqa: E402
+
+
+def _digits(n=3):
+    from arlib.data import load_binarized_mnist
+
+    return load_binarized_mnist("test", labels=True, n=n)
+
+
+def test_filter_explorer_state_and_readout():
+    x, y = _digits()
+    w = FilterExplorer(x, labels=y, kernel=FILTERS["edges (Laplacian)"], digit=1)
+    state = w.get_state()
+    assert state["_anywidget_id"] == "arlib.widgets.filter.FilterExplorer"
+    assert len(state["digits"]) == 3 and len(state["digits"][0]) == 784 and len(state["preset_kernels"]) == len(FILTERS)
+    assert len(json.dumps({k: v for k, v in state.items() if not isinstance(v, bytes)})) < 1_000_000
+    ref = F.conv2d(x[1].view(1, 1, 28, 28).double(), torch.tensor(FILTERS["edges (Laplacian)"])[None, None], padding=1)
+    got = w.readout()
+    assert got["sum"] == pytest.approx(ref.sum().item(), abs=1e-9) and got["max"] == pytest.approx(ref.max().item())
+    assert got == FilterExplorer.expected_readout(state, {"digit": 1, "kernel": state["kernel"]})
+    k = [0.1 * i for i in range(9)]
+    assert w.readout(digit=2, kernel=k) == filter_checksum(conv2d(x[2].view(28, 28).numpy(), np.reshape(k, (3, 3)), padding=1))
+
+
+@pytest.mark.parametrize("kwargs, msg", [
+    (dict(digits=np.zeros((2, 10))), "28x28"),
+    (dict(digits=np.full((1, 784), 0.5)), "binary"),
+    (dict(digits=np.zeros((1, 784)), kernel=[1, 2]), "9 finite numbers"),
+    (dict(digits=np.zeros((1, 784)), digit=3), r"digit must be in \[0, 0\]"),
+    (dict(digits=np.zeros((2, 784)), labels=[1]), "1 labels for 2 digits"),
+    (dict(digits=np.zeros((1, 784)), presets={"bad": np.ones((2, 2))}), "3x3"),
+])
+def test_filter_explorer_input_checks(kwargs, msg):
+    with pytest.raises(ValueError, match=msg):
+        FilterExplorer(**kwargs)
+
+
+def _run_js(esm: str, exports: str, script: str, tmp_path) -> object:
+    """Import the explorer's bundled front end in node (its helpers exported too) and run ``script``."""
+    (tmp_path / "bundle.mjs").write_text(esm + f"\nexport {{ {exports} }};\n")
+    (tmp_path / "main.mjs").write_text(f'import {{ {exports} }} from "./bundle.mjs";\n{script}\n')
+    out = subprocess.run(["node", str(tmp_path / "main.mjs")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_filter_js_computes_what_pytorch_computes(tmp_path):
+    x, y = _digits()
+    w = FilterExplorer(x, labels=y)
+    state = w.get_state()
+    kernels = [list(map(float, FILTERS[n].reshape(-1))) for n in FILTERS] + [[0.3, -1.25, 2, 0, 1e-3, -7, 0.5, 0.5, 0.5]]
+    cases = [(d, k) for d in range(3) for k in kernels]
+    script = (f"const digits = {json.dumps(state['digits'])}; const probes = {json.dumps(state['probes'])};\n"
+              f"const cases = {json.dumps(cases)};\n"
+              "console.log(JSON.stringify(cases.map(([d, k]) => checksum(convolve(digits[d], k), probes))));")
+    page = _run_js(FilterExplorer._esm, "convolve, checksum", script, tmp_path)
+    for (d, k), got in zip(cases, page):
+        want = FilterExplorer.expected_readout(state, {"digit": d, "kernel": k})
+        assert set(got) == set(want)
+        for key in want:
+            assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-12), (d, k, key)

@@ -99,3 +99,48 @@ def test_counts_explorer_js_matches_counting(tmp_path):
                 assert math.isclose(value, want[key], rel_tol=1e-12, abs_tol=1e-12), (s, key)
             else:
                 assert value == want[key], (s, key)
+
+
+# ---- the chapter-2 exercise checkers fail on wrong answers with a message that says why
+def test_ch02_checkers():
+    from arlib.exercises import ExerciseError, ch02
+
+    ch02.check_tabular_count(80)
+    with pytest.raises(ExerciseError, match="sum to one"):
+        ch02.check_tabular_count(81)
+    with pytest.raises(ExerciseError, match="whole number"):
+        ch02.check_tabular_count("80")
+
+    ch02.check_markov_exact(lambda n, k, d: sum((d - 1) * d ** min(i - 1, k) for i in range(1, n + 1)))
+    with pytest.raises(ExerciseError, match="lecture's"):
+        ch02.check_markov_exact(lambda n, k, d: d**k * (d - 1) * n)
+    with pytest.raises(ExerciseError, match="raised ZeroDivisionError"):
+        ch02.check_markov_exact(lambda n, k, d: 1 // 0)
+
+    ch02.check_logistic_window(lambda n, k: sum(1 + min(i - 1, k) for i in range(1, n + 1)))
+    with pytest.raises(ExerciseError, match="bias"):
+        ch02.check_logistic_window(lambda n, k: sum(min(i - 1, k) for i in range(1, n + 1)))
+    with pytest.raises(ExerciseError, match="k weights"):
+        ch02.check_logistic_window(lambda n, k: n * (k + 1))
+
+    ch02.check_nade_break_even(195)
+    with pytest.raises(ExerciseError, match="larger H still has fewer"):
+        ch02.check_nade_break_even(100)
+    with pytest.raises(ExerciseError, match="go lower"):
+        ch02.check_nade_break_even(196)
+
+
+# ---- the explorer's Python side
+def test_counts_explorer_state_and_readout():
+    from arlib.widgets import CountsExplorer
+
+    w = CountsExplorer(fixed=[("conv", 1234)])
+    assert (w.n, w.d, w.k, w.h, w.H) == (784, 2, 2, 10, 500)
+    r = CountsExplorer.expected_readout(w.get_state(), {"n": 784, "d": 2, "k": 2, "h": 10, "H": 500})
+    assert r["tabular"] == str(2**784 - 1) and r["fvsbn"] == "307720" and r["fixed0"] == "1234"
+    assert abs(r["log10_tabular"] - 784 * __import__("math").log10(2)) < 1e-9
+    assert w.counts()["made"] == counting.made(784, [500, 500])
+    with pytest.raises(ValueError, match="d must be an int in"):
+        CountsExplorer(d=1)
+    with pytest.raises(ValueError, match="positive int"):
+        CountsExplorer(fixed=[("conv", 0)])

@@ -139,3 +139,77 @@ def test_recipe_builds_the_book_model():
     m = r.build()
     assert isinstance(m, FVSBN) and m.D == 784 and r.SHAPE == "flat" and r.CHECKPOINT == "fvsbn"
     assert r.SHORT["epochs"] <= r.FULL["epochs"]
+
+
+# ---- the chapter-3 exercise checkers
+def _good_log_prob(x, b, W_full, order):
+    n = len(order)
+    pos = torch.empty(n, dtype=torch.long)
+    pos[order] = torch.arange(n)
+    W = W_full * (pos[None, :] < pos[:, None])
+    logits = x @ W.T + b
+    return (x * torch.nn.functional.logsigmoid(logits) + (1 - x) * torch.nn.functional.logsigmoid(-logits)).sum(1)
+
+
+def test_ch03_log_prob_checker():
+    from arlib.exercises import ExerciseError, ch03
+
+    ch03.check_log_prob(_good_log_prob)
+    with pytest.raises(ExerciseError, match="negative log-likelihood"):
+        ch03.check_log_prob(lambda *a: -_good_log_prob(*a))
+    with pytest.raises(ExerciseError, match="without a mask"):
+        ch03.check_log_prob(lambda x, b, W, o: _good_log_prob(x, b, W, o) * 0 + ch03._bernoulli_log_prob(x @ W.T + b, x))
+    with pytest.raises(ExerciseError, match="lower-triangular in pixel indices"):
+        ch03.check_log_prob(lambda x, b, W, o: _good_log_prob(x, b, W, torch.arange(len(o))))
+    with pytest.raises(ExerciseError, match="one log-probability per row"):
+        ch03.check_log_prob(lambda *a: _good_log_prob(*a).sum())
+
+
+def _good_sampler(b, W, order, u, flip=False):
+    logits = b.expand(u.shape[0], -1).clone()
+    x = torch.zeros_like(u)
+    for i in order.tolist():
+        p = torch.sigmoid(logits[:, i])
+        x[:, i] = ((u[:, i] > p) if flip else (u[:, i] < p)).double()
+        logits += x[:, i : i + 1] * W[:, i]
+    return x
+
+
+def test_ch03_sampler_checker():
+    from arlib.exercises import ExerciseError, ch03
+
+    ch03.check_sampler(_good_sampler)
+    with pytest.raises(ExerciseError, match="flipped"):
+        ch03.check_sampler(lambda b, W, o, u: _good_sampler(b, W, o, u, flip=True))
+    with pytest.raises(ExerciseError, match="first differ at step"):
+        ch03.check_sampler(lambda b, W, o, u: _good_sampler(b, W, torch.arange(len(o)), u))
+    with pytest.raises(ExerciseError, match="0 or 1"):
+        ch03.check_sampler(lambda b, W, o, u: u)
+
+
+# ---- the sampling explorer's Python side
+def test_sampling_explorer():
+    from arlib.widgets import SamplingExplorer
+
+    m = _random_model(12, torch.randperm(12, generator=torch.Generator().manual_seed(0)))
+    x, p = m.sample(3, generator=torch.Generator().manual_seed(1), return_probs=True)
+    w = SamplingExplorer(x, p, order=m.order, shape=(3, 4), n_show=2)
+    assert len(w.x) == 2 and len(w.probs[0]) == 12 and w.order == m.order.tolist()
+    r = w.readout(5)
+    i = int(m.order[5])
+    assert r == {"step": 5, "pixel": i, "row": i // 4, "col": i % 4, "p": round(float(p[0, i]), 5),
+                 "value": int(x[0, i])}
+    assert SamplingExplorer.expected_readout(w.get_state(), {"step": 5}) == r
+    frames = w.frames([0, 11])
+    assert frames[0][0].shape == (2, 3, 4) and torch.isnan(torch.as_tensor(frames[0][0])).sum() == 2 * 11
+    assert not torch.isnan(torch.as_tensor(frames[1][1])).any()
+    w2 = SamplingExplorer.from_model(m, n_show=2, shape=(3, 4))
+    assert len(w2.x) == 2
+    with pytest.raises(ValueError, match="permutation"):
+        SamplingExplorer(x, p, order=[0] * 12, shape=(3, 4))
+    with pytest.raises(ValueError, match="multiple of 25"):
+        SamplingExplorer(x, p, shape=(5, 5))
+    with pytest.raises(ValueError, match="binary"):
+        SamplingExplorer(p, p, shape=(3, 4))
+    with pytest.raises(ValueError, match="n_show"):
+        SamplingExplorer(x, p, shape=(3, 4), n_show=4)

@@ -70,12 +70,15 @@ def test_book_settings_param_count():
     assert sum(p.numel() for p in pixelrnn.build().parameters()) == pixelrnn_param_count(128, 1, "lstm") == 67457
 
 
-def test_counting_module_agrees_when_present():
-    counting = pytest.importorskip("arlib.counting")
-    if not hasattr(counting, "pixelrnn_params"):
-        pytest.skip("arlib.counting has no pixelrnn_params yet")
+def test_counting_module_agrees():
+    from arlib import counting
+
     for cell in ("lstm", "gru"):
-        assert counting.pixelrnn_params(16, 2, cell) == pixelrnn_param_count(16, 2, cell)
+        for H, L in [(1, 1), (16, 2), (128, 1), (5, 3)]:
+            assert counting.pixelrnn(H, L, cell) == pixelrnn_param_count(H, L, cell)
+            assert counting.pixelrnn(H, L, cell) == sum(p.numel() for p in PixelRNN(H, L, cell=cell).parameters())
+    with pytest.raises(ValueError, match="cell"):
+        counting.pixelrnn(4, 1, "rnn")
 
 
 def _randomised(m, seed=0):
@@ -269,3 +272,80 @@ def test_checker_gradient_factor():
     ch07.check_gradient_factor(0.9, 100, 0.9 ** 100)
     with pytest.raises(ExerciseError, match="multiplied"):
         ch07.check_gradient_factor(0.9, 100, 90.0)
+
+
+# ---- the completion explorer (arlib.widgets.CompletionExplorer) ----
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from arlib.widgets import CompletionExplorer  # noqa: E402
+
+
+def _explorer():
+    m = _randomised(PixelRNN(6, image_size=6), seed=3)
+    x = (torch.rand(3, 36, generator=torch.Generator().manual_seed(0)) < 0.4).float()
+    return m, x, CompletionExplorer.from_model(m, x, labels=[4, 5, 6], rows_options=(0, 2, 4), n_samples=3)
+
+
+def test_completion_explorer_state():
+    m, x, w = _explorer()
+    state = w.get_state()
+    assert state["_anywidget_id"] == "arlib.widgets.completion.CompletionExplorer"
+    assert state["rows_options"] == [0, 2, 4] and state["rows_index"] == 1 and state["side"] == 6
+    assert len(state["completions"]) == 3 and len(state["completions"][0]) == 3 and len(state["completions"][0][0]) == 3
+    with torch.no_grad():
+        p = m.conditionals(x.view(3, 1, 6, 6)).view(3, -1)
+    log_p = torch.log(torch.where(x == 1, p, 1 - p))  # log p(x_t | x_<t) of the originals
+    for d in range(3):
+        for i, r in enumerate(state["rows_options"]):
+            assert state["nll_given"][d][i] == pytest.approx(-log_p[d, : 6 * r].sum().item(), abs=1e-4)
+            for s in state["completions"][d][i]:
+                assert s[: 6 * r] == state["originals"][d][: 6 * r]
+    comp = np.array([[int(ch) for ch in s] for s in state["completions"][1][2]], dtype=np.float32)
+    nll = -m.log_prob(torch.tensor(comp).view(-1, 1, 6, 6))
+    assert state["nll_samples"][1][2] == pytest.approx(nll.tolist(), abs=1e-4)
+    r = w.readout(digit=1, rows_index=2)
+    assert r == CompletionExplorer.expected_readout(state, {"digit": 1, "rows_given": 4})
+    assert r["rows_given"] == 4 and r["n_samples"] == 3 and 0 <= r["ink"] <= 1 and 0 <= r["agree"] <= 1
+
+
+def test_completion_explorer_input_checks():
+    o = np.zeros((2, 36))
+    c = np.zeros((2, 1, 3, 36))
+    CompletionExplorer(o, c, [2], side=6)
+    bad = c.copy()
+    bad[0, 0, 0, 0] = 1
+    with pytest.raises(ValueError, match="keep the given rows"):
+        CompletionExplorer(o, bad, [2], side=6)
+    with pytest.raises(ValueError, match="shaped"):
+        CompletionExplorer(o, c, [2, 3], side=6)
+    with pytest.raises(ValueError, match="binary"):
+        CompletionExplorer(o + 0.5, c, [2], side=6)
+    with pytest.raises(ValueError, match="rows_options"):
+        CompletionExplorer(o, c, [7], side=6)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_completion_js_readout_matches_python(tmp_path):
+    _, _, w = _explorer()
+    state = w.get_state()
+    keep = ["side", "originals", "rows_options", "completions", "nll_given", "nll_samples"]
+    (tmp_path / "bundle.mjs").write_text(CompletionExplorer._esm + "\nexport { numbers };\n")
+    (tmp_path / "main.mjs").write_text(
+        'import { numbers } from "./bundle.mjs";\n'
+        f"const state = {json.dumps({k: state[k] for k in keep})};\n"
+        "const out = [];\n"
+        "for (let d = 0; d < 3; d++) for (let r = 0; r < 3; r++) out.push(numbers(state, d, r));\n"
+        "console.log(JSON.stringify(out));\n")
+    res = subprocess.run(["node", str(tmp_path / "main.mjs")], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    page = json.loads(res.stdout)
+    for k, got in enumerate(page):
+        d, r = divmod(k, 3)
+        want = CompletionExplorer.expected_readout(state, {"digit": d, "rows_given": state["rows_options"][r]})
+        assert set(got) == set(want)
+        for key in want:
+            assert got[key] == pytest.approx(want[key], rel=1e-12), (d, r, key)

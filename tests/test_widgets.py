@@ -15,8 +15,15 @@ import pytest
 import torch
 import traitlets
 
+import arlib.widgets
 from arlib.widgets import Explorer, PixelBitsExplorer, colab_setup
 from arlib.widgets import base
+
+# Every explorer the package exports (each chapter's explorers are checked the same way).
+EXPLORERS = [getattr(arlib.widgets, name) for name in arlib.widgets.__all__
+             if isinstance(getattr(arlib.widgets, name), type)
+             and issubclass(getattr(arlib.widgets, name), Explorer)
+             and getattr(arlib.widgets, name) is not Explorer]
 
 
 @pytest.fixture
@@ -40,12 +47,23 @@ def test_esm_bundles_draw_js_in_place_of_its_import() -> None:
     assert not re.search(r"^export (function|const)", esm, re.MULTILINE)  # only the default
 
 
+@pytest.mark.parametrize("cls", EXPLORERS, ids=lambda c: c.__name__)
+def test_every_explorer_bundles_and_writes_a_readout(cls) -> None:
+    esm = cls._esm
+    assert cls.__dict__.get("_js_file"), f"{cls.__name__} has no _js_file"
+    assert "export default" in esm and not base.DRAW_IMPORT.search(esm)
+    # the browser test finds explorers by class and reads data-readout
+    assert "draw.root(" in esm or "arlib-explorer" in esm.split("// ---- ")[-1]
+    assert "draw.setReadout(" in esm or "dataset.readout" in esm.split("// ---- ")[-1]
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_bundle_is_a_valid_es_module(tmp_path) -> None:
+@pytest.mark.parametrize("cls", EXPLORERS, ids=lambda c: c.__name__)
+def test_bundle_is_a_valid_es_module(tmp_path, cls) -> None:
     path = tmp_path / "bundle.mjs"
-    path.write_text(PixelBitsExplorer._esm)
+    path.write_text(cls._esm)
     out = subprocess.run(["node", "--check", str(path)], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == 0, f"{cls.__name__}: {out.stderr}"
 
 
 def test_subclass_gets_its_own_bundle(tmp_path, monkeypatch) -> None:

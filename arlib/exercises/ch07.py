@@ -102,3 +102,28 @@ def check_gradient_factor(w: float, steps: int, answer: float) -> str:
         raise ExerciseError(f"for w = {w} and T - t = {steps} the factor is w^(T-t) = {truth:.4g}, not {answer}{hint}")
     kind = "vanishes" if abs(w) < 1 else ("explodes" if abs(w) > 1 else "stays 1")
     return passed(f"{w}^{steps} = {truth:.4g}: the gradient {kind}")
+
+
+# ---- reference solutions (the notebook checks these so that it runs as a test) ----
+
+def rnn_param_count_reference(d: int, H: int, k: int) -> int:
+    """b_0 (H) + W_xh (H x d) + W_hh (H x H) + W_hy (k x H)."""
+    return H + H * d + H * H + k * H
+
+
+def shifted_inputs_reference(x: torch.Tensor) -> torch.Tensor:
+    """Step 1 gets 0; step t gets 2 x_(t-1) - 1."""
+    return torch.cat([x.new_zeros(x.shape[0], 1), 2 * x[:, :-1] - 1], 1)[..., None]
+
+
+def stepwise_log_prob_reference(model, x: torch.Tensor) -> torch.Tensor:
+    """Run the cell one pixel at a time, carrying the state, and add up log p(x_t | x_<t)."""
+    B = x.shape[0]
+    xs = x.reshape(B, -1)
+    state, inp, total = model.initial_state(B), xs.new_zeros(B, 1, 1), xs.new_zeros(B)
+    for t in range(xs.shape[1]):
+        h, state = model.rnn(inp, state)
+        logit = model.W_hy(h[:, 0])[:, 0]
+        total = total - torch.nn.functional.binary_cross_entropy_with_logits(logit, xs[:, t], reduction="none")
+        inp = (2 * xs[:, t] - 1)[:, None, None]
+    return total

@@ -122,3 +122,26 @@ def check_causal_mask(mask) -> str:
         raise ExerciseError(f"autoregressive, but the mask drops weights it could keep at (row, col) {missing}: every "
                             "pixel above the centre, and to its left, comes before it")
     return passed("the centre and everything after it are masked; the rest is kept (PixelCNN's mask A)")
+
+
+# ---- reference solutions (the notebook checks these so that it runs as a test) ----
+
+def output_size_reference(n: int, k: int, padding: int, stride: int) -> int:
+    return (n + 2 * padding - k) // stride + 1
+
+
+def conv2d_reference(x, w, padding: int, stride: int) -> np.ndarray:
+    """Loops over output channels and positions (see arlib.conv.conv2d)."""
+    C_out, C_in, k, _ = w.shape
+    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
+    n_out = (xp.shape[1] - k) // stride + 1
+    out = np.zeros((C_out, n_out, n_out))
+    for o in range(C_out):
+        for i in range(n_out):
+            for j in range(n_out):
+                out[o, i, j] = np.sum(w[o] * xp[:, i * stride: i * stride + k, j * stride: j * stride + k])
+    return out
+
+
+HORIZONTAL_EDGE_REFERENCE = np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -1.0, -1.0]])
+CAUSAL_MASK_REFERENCE = np.array([[1, 1, 1], [1, 0, 0], [0, 0, 0]])

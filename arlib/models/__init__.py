@@ -12,3 +12,5 @@ __all__ += ["PixelCNN"]
 from arlib.models.nade import NADE  # noqa: E402  (chapter 5)
 from arlib.models.made import MADE  # noqa: E402  (chapter 6)
 __all__ += ["NADE", "MADE"]
+from arlib.models.gated_pixelcnn import GatedPixelCNN  # noqa: E402  (chapter 11)
+__all__ += ["GatedPixelCNN"]

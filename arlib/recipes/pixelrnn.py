@@ -15,5 +15,5 @@ def build() -> PixelRNN:
     return PixelRNN(hidden_size=128, num_layers=1, cell="lstm")
 
 
-SHORT = dict(epochs=1, max_steps=10, batch_size=32, lr=3e-3, clip_grad=1.0, seed=0, n_train=320, n_valid=200)
+SHORT = dict(epochs=1, max_steps=12, batch_size=16, lr=3e-3, clip_grad=1.0, seed=0, n_train=192, n_valid=100)
 FULL = dict(epochs=30, batch_size=32, lr=2e-3, clip_grad=1.0, seed=0, patience=3)

@@ -7,11 +7,14 @@ import sys
 
 from .base import Explorer
 from .pixel_bits import PixelBitsExplorer
+from .completion import CompletionExplorer  # chapter 7
+from .filter import FilterExplorer  # chapter 8
 from .counts import CountsExplorer
 from .sampling import SamplingExplorer
 from .classifier import SoftmaxExplorer
 
-__all__ = ["Explorer", "PixelBitsExplorer", "CountsExplorer", "SamplingExplorer", "SoftmaxExplorer", "colab_setup"]
+__all__ = ["Explorer", "PixelBitsExplorer", "CountsExplorer", "SamplingExplorer", "SoftmaxExplorer", "colab_setup",
+           "CompletionExplorer", "FilterExplorer"]
 
 
 def colab_setup() -> bool:

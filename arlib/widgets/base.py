@@ -27,7 +27,7 @@ _EXPORT = re.compile(r"^export (function|const) (\w+)", re.MULTILINE)
 
 # Shared look of every explorer (anywidget puts it in a <style> on the page).
 CSS = """
-.arlib-explorer { font: 13px/1.4 system-ui, sans-serif; color: #222; padding: 6px 0; }
+.arlib-explorer { font: 13px/1.4 system-ui, sans-serif; color: #222; padding: 6px 4px; }
 .arlib-explorer .arlib-row { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .arlib-explorer .arlib-figure { margin: 0 0 6px 0; }
 .arlib-explorer figcaption { font-size: 12px; color: #555; text-align: center; }
@@ -36,6 +36,9 @@ CSS = """
 .arlib-explorer .arlib-tooltip { position: absolute; display: none; pointer-events: none;
   background: rgba(20,20,20,.85); color: #fff; padding: 2px 6px; border-radius: 3px;
   font-size: 12px; white-space: nowrap; z-index: 10; }
+.arlib-explorer .arlib-colourbar { display: flex; gap: 4px; align-items: center; font-size: 11px;
+  color: #555; margin-top: 3px; }
+.arlib-explorer .arlib-ramp { flex: 1; height: 8px; border: 1px solid #ccc; }
 .arlib-explorer .arlib-controls { display: flex; flex-direction: column; gap: 4px; min-width: 220px; }
 .arlib-explorer .arlib-control { display: flex; gap: 8px; align-items: center; }
 .arlib-explorer .arlib-control > span:first-child { min-width: 3em; }

@@ -204,6 +204,8 @@ function render({ model, el }) {
     draw.setReadout(box, {
       index, label, temperature: T, selected: k, x: x.join(""), n_on: nOn, edited,
       logits: r.logits, probs: r.probs, predicted: r.predicted, loss_nats: r.loss_nats,
+      p_label: r.probs[label], p_predicted: r.probs[r.predicted],
+      logit_label: r.logits[label], logit_predicted: r.logits[r.predicted],
     });
     digitSlider.set(index);
     tempSlider.set(T);

@@ -127,11 +127,19 @@ class SoftmaxExplorer(Explorer):
         out = self.compute(self.weights, self.bias, x, self.labels[index], t)
         return {"index": index, "label": self.labels[index], "temperature": t, **out}
 
+    @staticmethod
+    def summary(r: dict, label: int) -> dict:
+        """The scalar readout fields (what the browser test compares, to a relative tolerance)."""
+        k = r["predicted"]
+        return {"predicted": k, "p_label": r["probs"][label], "p_predicted": r["probs"][k],
+                "logit_label": r["logits"][label], "logit_predicted": r["logits"][k],
+                "loss_nats": r["loss_nats"]}
+
     @classmethod
     def expected_readout(cls, state: dict, readout: dict) -> dict:
         x = [int(c) for c in readout["x"]]
         index = int(readout["index"])
         label = state["labels"][index]
-        out = cls.compute(state["weights"], state["bias"], x, label, float(readout["temperature"]))
-        return {"index": index, "label": label, "temperature": float(readout["temperature"]),
-                "n_on": sum(x), **out}
+        t = float(readout["temperature"])
+        r = cls.compute(state["weights"], state["bias"], x, label, t)
+        return {"index": index, "label": label, "temperature": t, "n_on": sum(x), **cls.summary(r, label)}

@@ -94,14 +94,22 @@ export function colour(t, cmap = "seq") {
 // ---------------------------------------------------------------- heatmap
 
 // A rows x cols grid of values on a canvas, a tooltip with the value under the pointer,
-// click to pick a cell, and an outlined "marked" cell.
+// click to pick a cell, an outlined "marked" cell and (legend: true) a colour bar.
 // Returns {node, canvas, draw(values), mark(r, c)}.
 export function heatmap({ values, rows, cols, scale = 8, vmin = null, vmax = null,
-                          cmap = "seq", title = "", format = fmt, onPick = null }) {
+                          cmap = "seq", title = "", format = fmt, onPick = null, legend = false,
+                          legendFormat = (v) => fmt(v, 2) }) {
   const canvas = el("canvas", { width: cols * scale, height: rows * scale, class: "arlib-canvas" });
   const tip = el("div", { class: "arlib-tooltip" });
+  const [loText, hiText] = [el("span"), el("span")];
+  const stops = [0, 0.25, 0.5, 0.75, 1].map((t) => colour(t, cmap)).join(", ");
+  const bar = el("div", { class: "arlib-colourbar" }, [
+    loText, el("span", { class: "arlib-ramp", style: { background: `linear-gradient(to right, ${stops})` } }),
+    hiText,
+  ]);
   const node = el("figure", { class: "arlib-figure" }, [
     el("div", { class: "arlib-canvas-wrap" }, [canvas, tip]),
+    ...(legend ? [bar] : []),
     el("figcaption", { text: title }),
   ]);
   const ctx = canvas.getContext("2d");
@@ -110,6 +118,8 @@ export function heatmap({ values, rows, cols, scale = 8, vmin = null, vmax = nul
   function paint() {
     const lo = vmin ?? Math.min(...data), hi = vmax ?? Math.max(...data);
     const span = hi > lo ? hi - lo : 1;
+    loText.textContent = legendFormat(lo);
+    hiText.textContent = legendFormat(hi);
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
         ctx.fillStyle = colour((data[r * cols + c] - lo) / span, cmap);

@@ -3,7 +3,8 @@
 // with the same formulas as PixelBitsExplorer.pixel_readout (the browser test compares them).
 import * as draw from "./draw.js";
 
-// -log2 p(x_i) for x_i ~ Bernoulli(theta_i).
+// -log2 p(x_i) for x_i ~ Bernoulli(theta_i). (tests/site/test_checker_fails.py alters the
+// return line below to prove the browser test catches wrong numbers: keep it as it is.)
 function bitsOf(theta, x) {
   return -Math.log2(x === 1 ? theta : 1 - theta);
 }
@@ -30,11 +31,11 @@ function render({ model, el }) {
   const scale = 7;
   const maps = [
     draw.heatmap({ values: theta, rows: H, cols: W, scale, vmin: 0, vmax: 1,
-                   title: "θ_i = p(x_i = 1)", onPick: pick }),
+                   title: "θ_i = p(x_i = 1)", onPick: pick, legend: true }),
     draw.heatmap({ values: x, rows: H, cols: W, scale, vmin: 0, vmax: 1, cmap: "gray",
                    title: "the example x", format: String, onPick: pick }),
     draw.heatmap({ values: bits, rows: H, cols: W, scale, vmin: 0,
-                   title: "bits −log₂ p(x_i)", onPick: pick }),
+                   title: "bits −log₂ p(x_i)", onPick: pick, legend: true }),
   ];
   const rowSlider = draw.slider({ label: "row", min: 0, max: H - 1, value: row,
                                   onInput: (v) => { row = v; update(true); } });

@@ -46,7 +46,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 BUDGET_BYTES = 8_000_000  # what one chapter page may transfer on a first visit (no cache)
-TIMEOUT_MS = 20_000  # for each wait (MathJax, widgets, explorers)
+TIMEOUT_MS = 30_000  # for each wait (MathJax, widgets, explorers); generous: 2 busy cores
 VIEWPORT = {"width": 1280, "height": 900}
 REL_TOL = 1e-6  # page numbers vs arlib's
 
@@ -245,6 +245,10 @@ _STATE_JS = r"""() => {
     return { readout: el.dataset.readout ?? null, model_id,
              ranges: el.querySelectorAll('input[type="range"]').length };
   });
+  const views = [...document.querySelectorAll(
+      'script[type="application/vnd.jupyter.widget-view+json"]')].map((v) => {
+    try { return JSON.parse(v.textContent).model_id; } catch (e) { return null; }
+  });
   const stateTags = [...document.querySelectorAll(
       'script[type="application/vnd.jupyter.widget-state+json"]')].map((s) => s.textContent);
   return {
@@ -255,7 +259,7 @@ _STATE_JS = r"""() => {
     images: [...document.images].filter((i) => !(i.complete && i.naturalWidth > 0))
       .map((i) => (i.getAttribute("src") || "").slice(0, 80)),
     anims: document.querySelectorAll("div.animation").length,
-    explorers, stateTags,
+    explorers, views, stateTags,
     details: [...article.querySelectorAll("details")].map((d) => {
       const body = [...d.children].filter((c) => c.tagName !== "SUMMARY");
       return { open: d.open, summary: (d.querySelector("summary")?.textContent || "").trim(),
@@ -348,7 +352,8 @@ def check_page(browser, base: str, html_dir: Path, page: str, mode: str,
     pg.on("requestfinished", lambda r: finished.append(r))
     try:
         t0 = time.perf_counter()
-        pg.goto(urljoin(base, page), wait_until="load", timeout=TIMEOUT_MS)
+        # a busy 2-core machine may take a while to load 8 MB of files: be generous here
+        pg.goto(urljoin(base, page), wait_until="load", timeout=3 * TIMEOUT_MS)
         target = redirect_target(html_dir, page)
         if target:  # JB's index.html: wait for the page it redirects to
             pg.wait_for_url(urljoin(urljoin(base, page), target), timeout=TIMEOUT_MS)
@@ -404,7 +409,8 @@ def _wait_ready(pg, fail) -> None:
             n = pg.evaluate(_WIDGETS_JS)[1]
             fail(f"{views - n} of {views} widgets did not render")
     state = pg.evaluate(_STATE_JS)
-    expected = len(_arlib_models(state["stateTags"]))
+    models = _arlib_models(state["stateTags"])  # the state may hold explorers never shown
+    expected = sum(model_id in models for model_id in state["views"])
     if expected:  # anywidget imports each front end asynchronously: wait for every readout
         js = ("n => document.querySelectorAll('.arlib-explorer[data-readout]').length >= n")
         try:

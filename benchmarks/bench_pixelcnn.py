@@ -1,0 +1,103 @@
+"""PixelCNN (chapter 9) at the book's settings: training throughput with and without channels_last,
+the cost of applying the masks, and naive vs fast sampling (same seed, same samples).
+
+* training throughput: forward + summed NLL + backward + Adam, batch 64, for the recipe's model and
+  for a model as deep as the reference PixelCNN of PERFORMANCE.md (32 channels, 16 masked layers);
+* masks: a forward pass with the masks multiplied in (what ``MaskedConv2d`` does every call) against
+  the same convolutions with the masked weights computed beforehand;
+* sampling 100 images: ``method="naive"`` (a full pass per pixel, 784 passes), ``"crop"`` (each pass
+  on the rows the pixel can see) and ``"cache"`` (one position per layer per pixel), from the same
+  seed; the note says whether the images are identical.  ``--quick`` samples 10 images.
+"""
+from __future__ import annotations
+
+import time
+
+import torch
+import torch.nn.functional as F
+
+from benchmarks.common import Row, median_time
+
+
+def _train_rate(model, x, repeats: int, channels_last: bool) -> float:
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+
+    def step():
+        loss = -model.log_prob(x).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    return x.shape[0] / median_time(step, repeats=repeats)
+
+
+def _premasked_forward(model, x):
+    """The model's forward with masked, cropped weights prepared outside (no mask multiply per call)."""
+    ws = [(layer.masked_weight().detach(), layer.bias, layer.kernel_size[0] // 2) for layer in model.layers]
+
+    def fwd():
+        h = model.scale(x)
+        for i, (w, b, p) in enumerate(ws):
+            y = F.conv2d(h, w, b, padding=p)[:, :, : x.shape[-2]]
+            h = F.relu(y)
+        return model.head[1](F.relu(model.head[0](h)))
+
+    return fwd
+
+
+def run(quick: bool = False) -> list[Row]:
+    from arlib.data import load_binarized_mnist
+    from arlib.models import PixelCNN
+    from arlib.recipes import pixelcnn
+
+    repeats = 2 if quick else 5
+    threads = torch.get_num_threads()
+    x = load_binarized_mnist("train", shape="image", n=64)
+    rows = []
+    settings = [("book: 32 ch, 8 layers (7x7 A + 3x3 B)", pixelcnn.build),
+                ("reference depth: 32 ch, 16 layers", lambda: PixelCNN(channels=32, n_layers=16, first_kernel_size=7))]
+    for name, build in settings:
+        for cl in (False, True):
+            torch.manual_seed(0)
+            rate = _train_rate(build(), x, repeats, cl)
+            rows.append(Row("PixelCNN training throughput", f"{name}{', channels_last' if cl else ''}", rate,
+                            "images/s", f"batch 64; {threads} threads; reference PixelCNN: 538 img/s on 2 threads"))
+
+    torch.manual_seed(0)
+    model = pixelcnn.build().eval()
+    with torch.no_grad():
+        t_mask = median_time(lambda: model(x), repeats=repeats)
+        t_pre = median_time(_premasked_forward(model, x), repeats=repeats)
+    rows.append(Row("PixelCNN forward, batch 64", "masks multiplied in every call", 1000 * t_mask, "ms",
+                    f"pre-masked weights: {1000 * t_pre:.1f} ms ({100 * (t_mask / t_pre - 1):+.0f} %)"))
+
+    n = 10 if quick else 100
+    try:
+        from arlib.checkpoints import available, load_model
+
+        if "pixelcnn" in available():
+            model = load_model("pixelcnn")
+    except Exception:  # an untrained model samples just as fast
+        pass
+    out, times = {}, {}
+    for method in ("naive", "crop", "cache"):
+        g = torch.Generator().manual_seed(0)
+        t0 = time.perf_counter()
+        out[method] = model.sample(n, generator=g, method=method)
+        times[method] = time.perf_counter() - t0
+    for method in ("naive", "crop", "cache"):
+        same = torch.equal(out[method], out["naive"])
+        rows.append(Row(f"PixelCNN sampling {n} images", method, times[method], "s",
+                        f"{times['naive'] / times[method]:.1f}x faster than naive; "
+                        f"{'same samples' if same else 'DIFFERENT samples'} for seed 0"))
+    return rows
+
+
+if __name__ == "__main__":
+    from benchmarks.common import print_table
+
+    print_table(run(quick=True))

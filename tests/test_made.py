@@ -1,0 +1,176 @@
+"""MADE: autoregressive for every mask, parameter count, the mask ensemble as a true mixture,
+mask cycling in training, the fast sampler, MaskedLinear."""
+import math
+
+import pytest
+import torch
+
+from arlib import counting
+from arlib.layers import MaskedLinear
+from arlib.models import MADE
+from arlib.testing import assert_autoregressive
+
+
+def _model(D=8, hidden=(16, 12), K=4, ordering="random", seed=0):
+    m = MADE(D, list(hidden), num_masks=K, ordering=ordering, seed=seed).double()
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float64) * 0.7)
+    return m.eval()
+
+
+def _all_binary(D):
+    return torch.tensor([[(k >> j) & 1 for j in range(D)] for k in range(2**D)], dtype=torch.float64)
+
+
+@pytest.mark.parametrize("ordering", ["natural", "random"])
+@pytest.mark.parametrize("hidden", [(10,), (12, 9), (7, 11, 6)])
+def test_autoregressive_for_every_mask(ordering, hidden):
+    m = _model(9, hidden, K=5, ordering=ordering)
+    for k in range(5):
+        m.set_mask(k)
+        assert_autoregressive(m, (9,))
+        if ordering == "natural":
+            assert torch.equal(m.order, torch.arange(9))
+
+
+def test_random_orderings_differ_between_masks():
+    m = _model(10, (20,), K=4)
+    orders = []
+    for k in range(4):
+        m.set_mask(k)
+        orders.append(m.order.clone())
+    assert len({tuple(o.tolist()) for o in orders}) == 4
+
+
+def test_autoregressive_at_mnist_size():
+    m = MADE(784, [64, 64], num_masks=2, ordering="random").double().eval()
+    for k in range(2):
+        m.set_mask(k)
+        assert_autoregressive(m, (784,), n_inputs=1)
+
+
+@pytest.mark.parametrize("hidden", [[500], [500, 500], [3, 4, 5]])
+def test_parameter_count(hidden):
+    m = MADE(784, hidden)
+    assert sum(p.numel() for p in m.parameters()) == counting.made(784, hidden)
+    assert "layers.0.mask" not in m.state_dict()  # masks are buffers rebuilt from the seed
+    if hidden == [500]:
+        assert counting.made(784, hidden) == 785_284
+
+
+def test_each_mask_is_a_normalised_distribution():
+    m = _model(5, (9, 7), K=3)
+    xs = _all_binary(5)
+    for k in range(3):
+        m.set_mask(k)
+        lp = super(MADE, m).log_prob(xs)
+        assert lp.exp().sum().item() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_ensemble_is_the_mean_of_the_per_mask_probabilities():
+    m = _model(5, (9, 7), K=4)
+    xs = _all_binary(5)
+    per_mask = []
+    for k in range(4):
+        m.set_mask(k)
+        p = torch.sigmoid(m(xs))
+        per_mask.append(torch.where(xs == 1, p, 1 - p).prod(1))  # p_k(x), explicitly
+    want = torch.stack(per_mask).mean(0)
+    m.set_mask(2)
+    got = m.log_prob(xs).exp()  # eval mode + ensemble=True: the mixture
+    assert torch.allclose(got, want, rtol=1e-10)
+    assert got.sum().item() == pytest.approx(1.0, abs=1e-12)  # a mixture is normalised
+    assert m.mask_index == 2  # the ensemble puts the current mask back
+    # averaging the logits instead is NOT this density (and is not even normalised)
+    logits = []
+    for k in range(4):
+        m.set_mask(k)
+        logits.append(m(xs))
+    p = torch.sigmoid(torch.stack(logits).mean(0))
+    avg_logit = torch.where(xs == 1, p, 1 - p).prod(1)
+    assert not torch.allclose(avg_logit, want, rtol=1e-3)
+    assert abs(avg_logit.sum().item() - 1.0) > 1e-6  # its "probabilities" do not sum to 1
+
+
+def test_ensemble_subsets_and_single_mask():
+    m = _model(6, (10,), K=4)
+    xs = _all_binary(6)[:20]
+    m.set_mask(0)
+    assert torch.allclose(m.ensemble_log_prob(xs, 1), super(MADE, m).log_prob(xs))
+    m.ensemble = False
+    assert torch.allclose(m.log_prob(xs), super(MADE, m).log_prob(xs))
+    with pytest.raises(ValueError, match="num_masks"):
+        m.ensemble_log_prob(xs, 5)
+
+
+def test_training_mode_cycles_through_the_masks():
+    m = _model(6, (10,), K=3).train()
+    seen = []
+    for _ in range(6):
+        m(torch.zeros(1, 6, dtype=torch.float64))
+        seen.append(m.mask_index)
+    assert seen == [1, 2, 0, 1, 2, 0]
+    m.eval()
+    m(torch.zeros(1, 6, dtype=torch.float64))
+    assert m.mask_index == 0
+
+
+@pytest.mark.parametrize("ordering", ["natural", "random"])
+def test_fast_sampler_draws_from_the_model(ordering):
+    m = _model(4, (12, 8), K=2, ordering=ordering)
+    m.ensemble = False
+    for k in range(2):
+        m.set_mask(k)
+        x, p = m.sample(30, generator=torch.Generator().manual_seed(0), return_probs=True)
+        assert torch.allclose(p, m.conditionals(x), atol=1e-12)  # the probabilities it drew from
+    m.set_mask(1)
+    xs = _all_binary(4)
+    p_exact = super(MADE, m).log_prob(xs).exp()
+    s = m.sample(20000, generator=torch.Generator().manual_seed(1))
+    codes = (s * torch.tensor([1.0, 2, 4, 8], dtype=torch.float64)).sum(1).long()
+    freq = torch.bincount(codes, minlength=16).double() / 20000
+    assert torch.allclose(freq, p_exact, atol=0.015)
+    x0 = m.sample(5, generator=torch.Generator().manual_seed(0), mask=0)
+    assert m.mask_index == 1 and x0.shape == (5, 4)
+
+
+def test_masked_linear():
+    layer = MaskedLinear(3, 2)
+    M = torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
+    layer.set_mask(M)
+    x = torch.randn(4, 3)
+    assert torch.allclose(layer(x), x @ (layer.weight * M).T + layer.bias)
+    layer(x).sum().backward()
+    assert torch.all(layer.weight.grad[M == 0] == 0)  # masked weights get no gradient
+    layer.eval()
+    with torch.no_grad():
+        y1 = layer(x)
+        layer.weight.add_(1.0)  # the cached M * W must notice the change
+        assert not torch.allclose(layer(x), y1)
+    with pytest.raises(ValueError, match="shape"):
+        layer.set_mask(torch.ones(3, 2))
+    assert sum(p.numel() for p in layer.parameters()) == 3 * 2 + 2
+
+
+def test_arguments():
+    with pytest.raises(ValueError, match="ordering"):
+        MADE(4, [3], ordering="backwards")
+    with pytest.raises(ValueError, match="num_masks"):
+        MADE(4, [3], num_masks=0)
+
+
+def test_checkpoint_round_trip(tmp_path, monkeypatch):
+    import arlib.checkpoints as ck
+
+    monkeypatch.setattr(ck, "DIR", tmp_path)
+    monkeypatch.setattr(ck, "MANIFEST", tmp_path / "manifest.json")
+    m = MADE(10, [8, 8], num_masks=3, ordering="random", seed=4)
+    m.set_mask(2)
+    ck.save(m, "m", {}, directory=tmp_path)
+    m2 = ck.load_model("m")
+    xs = (torch.rand(5, 10) < 0.5).float()
+    m.eval()
+    assert torch.allclose(m.ensemble_log_prob(xs), m2.ensemble_log_prob(xs))
+    assert math.isclose(float(m2.log_prob(xs).sum()), float(m.log_prob(xs).sum()), rel_tol=1e-6)

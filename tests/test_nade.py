@@ -1,0 +1,119 @@
+"""NADE: the fused O(nH) evaluation equals the running-sum loop and the naive O(n^2 H) formula
+(values and gradients), autoregressive in its order, parameter count, sampling."""
+import math
+
+import pytest
+import torch
+
+from arlib import counting
+from arlib.models import NADE
+from arlib.models.nade import _NADEFunction
+from arlib.testing import AutoregressiveViolation, assert_autoregressive
+
+
+def _model(n=12, H=7, order=None, block=16, seed=0):
+    m = NADE(n, H, order=order, block=block).double()
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float64))
+    return m
+
+
+def naive_logits(x, W, c, V, b):
+    """The definition, one conditional at a time: O(n^2 H)."""
+    out = []
+    for i in range(x.shape[1]):
+        h = torch.sigmoid(c + x[:, :i] @ W[:, :i].T)
+        out.append(b[i] + h @ V[i])
+    return torch.stack(out, 1)
+
+
+@pytest.mark.parametrize("block", [1, 2, 5, 16, 100])
+@pytest.mark.parametrize("random_order", [False, True])
+def test_fused_equals_running_sum_and_naive_values_and_gradients(block, random_order):
+    n = 12
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(3)).tolist() if random_order else None
+    m = _model(n, order=order, block=block)
+    x = (torch.rand(9, n, generator=torch.Generator().manual_seed(1)) < 0.5).double().requires_grad_()
+    fused, loop = m(x), m.forward_running_sum(x)
+    W, c, V, b = m._ordered()
+    o = m.order
+    naive = torch.empty_like(fused)
+    naive[:, o] = naive_logits(x[:, o], W, c, V, b)
+    assert torch.allclose(fused, loop, atol=1e-12) and torch.allclose(fused, naive, atol=1e-12)
+    g = torch.randn(fused.shape, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    params = [x, *m.parameters()]
+    g_fused = torch.autograd.grad((fused * g).sum(), params)
+    g_naive = torch.autograd.grad((naive * g).sum(), params)
+    for name, a, b_ in zip(["x", "W", "c", "V", "b"], g_fused, g_naive):
+        assert torch.allclose(a, b_, atol=1e-10), f"gradient of {name} differs"
+
+
+def test_gradcheck_of_the_hand_written_backward():
+    m = _model(6, 3, block=4)
+    x = (torch.rand(3, 6, generator=torch.Generator().manual_seed(0)) < 0.5).double().requires_grad_()
+    params = tuple(p.detach().clone().requires_grad_() for p in m.parameters())
+    assert torch.autograd.gradcheck(lambda x, W, c, V, b: _NADEFunction.apply(x, W, c, V, b, 4), (x, *params))
+
+
+def test_log_likelihood_by_hand():
+    m = _model(5, 2)
+    x = torch.tensor([[1.0, 0.0, 1.0, 1.0, 0.0]], dtype=torch.float64)
+    with torch.no_grad():
+        p = torch.sigmoid(naive_logits(x, m.W, m.c, m.V, m.b))[0]
+    want = sum(math.log(p[i] if x[0, i] == 1 else 1 - p[i]) for i in range(5))
+    assert m.log_prob(x).item() == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("order", [None, [4, 1, 6, 0, 2, 5, 3]])
+def test_autoregressive(order):
+    m = _model(7, 5, order=order, block=3)
+    assert_autoregressive(m, (7,))
+    if order is not None:
+        with pytest.raises(AutoregressiveViolation):
+            assert_autoregressive(m, (7,), order=torch.arange(7))
+
+
+def test_autoregressive_at_mnist_size():
+    m = NADE(784, 20).double()
+    assert_autoregressive(m, (784,), n_inputs=1)
+
+
+@pytest.mark.parametrize("n, H", [(1, 1), (5, 3), (784, 500)])
+def test_parameter_count(n, H):
+    m = NADE(n, H)
+    assert sum(p.numel() for p in m.parameters()) == counting.nade(n, H) == 2 * n * H + H + n
+    assert (m.W.shape, m.c.shape, m.V.shape, m.b.shape) == ((H, n), (H,), (n, H), (n,))
+
+
+@pytest.mark.parametrize("order", [None, [2, 0, 3, 1, 4]])
+def test_sampling_probs_are_the_models_conditionals(order):
+    m = _model(5, 4, order=order)
+    x, p = m.sample(50, generator=torch.Generator().manual_seed(0), return_probs=True)
+    assert set(x.unique().tolist()) <= {0.0, 1.0}
+    assert torch.allclose(p, m.conditionals(x), atol=1e-12)
+    x2 = m.sample(50, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(x, x2)
+
+
+def test_sampling_matches_the_exact_distribution():
+    m = _model(3, 4, seed=5)
+    xs = torch.tensor([[(k >> j) & 1 for j in range(3)] for k in range(8)], dtype=torch.float64)
+    p_exact = m.log_prob(xs).exp()
+    assert p_exact.sum().item() == pytest.approx(1.0, abs=1e-12)  # a normalised distribution
+    s = m.sample(20000, generator=torch.Generator().manual_seed(1))
+    codes = (s * torch.tensor([1.0, 2.0, 4.0], dtype=torch.float64)).sum(1).long()
+    freq = torch.bincount(codes, minlength=8).double() / 20000
+    assert torch.allclose(freq, p_exact, atol=0.015)
+
+
+def test_input_checks_and_arguments():
+    with pytest.raises(ValueError, match="0 or 1"):
+        NADE(4, 2).log_prob(torch.full((1, 4), 0.5))
+    with pytest.raises(ValueError, match="permutation"):
+        NADE(3, 2, order=[0, 0, 1])
+    with pytest.raises(ValueError, match="H and block"):
+        NADE(3, 0)
+    with pytest.raises(ValueError, match="positive int"):
+        NADE(3, 2).sample(0)

@@ -1,0 +1,143 @@
+"""PixelCNN (chapter 9): shapes, parameter count, the autoregressive property (grey and colour),
+and the three samplers drawing the same images for the same seed."""
+import pytest
+import torch
+
+from arlib import counting
+from arlib.masks import conv_mask
+from arlib.models import PixelCNN
+from arlib.models.pixelcnn import raster_channel_order
+from arlib.testing import AutoregressiveViolation, assert_autoregressive, dependency_matrix
+
+SMALL = [
+    dict(channels=6, n_layers=3, height=6, width=5),
+    dict(channels=4, n_layers=2, kernel_size=5, num_values=3, height=5, width=6),
+    dict(in_channels=3, channels=6, n_layers=3, num_values=4, height=4, width=5),
+    dict(in_channels=3, channels=6, n_layers=2, first_kernel_size=5, residual=True, height=4, width=4),
+]
+
+
+def _model(kw, seed=0):
+    torch.manual_seed(seed)
+    return PixelCNN(**kw)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(), dict(channels=32, n_layers=8, first_kernel_size=7), dict(in_channels=3, channels=24, num_values=256),
+    dict(channels=16, n_layers=1, head_channels=5, num_values=4), dict(in_channels=3, channels=12, kernel_size=5),
+])
+def test_parameter_count_matches_counting(kw):
+    m = PixelCNN(**kw)
+    keys = ("in_channels", "channels", "n_layers", "kernel_size", "first_kernel_size", "head_channels", "num_values")
+    assert sum(p.numel() for p in m.parameters()) == counting.pixelcnn(**{k: m.config[k] for k in keys})
+
+
+def test_recipe_builds_the_checkpoint_model():
+    from arlib.recipes import pixelcnn as recipe
+
+    m = recipe.build()
+    assert isinstance(m, PixelCNN) and recipe.SHAPE == "image"
+    assert sum(p.numel() for p in m.parameters()) == counting.pixelcnn(1, 32, 8, 3, 7, None, 2)
+    assert m.receptive_rows == 3 + 7
+
+
+def test_output_shapes_and_log_prob():
+    x = (torch.rand(2, 1, 6, 5) < 0.5).float()
+    m = _model(SMALL[0])
+    assert m(x).shape == (2, 1, 6, 5)
+    assert m.log_prob(x).shape == (2,)
+    c = _model(SMALL[2])
+    xc = torch.randint(0, 4, (2, 3, 4, 5)).float()
+    assert c(xc).shape == (2, 4, 3, 4, 5)  # (B, K, C, H, W)
+    lp = c.log_prob(xc)
+    assert lp.shape == (2,) and torch.all(lp < 0)
+    with pytest.raises(ValueError):
+        c.log_prob(xc + 4)  # values must be 0 .. K-1
+
+
+@pytest.mark.parametrize("kw", SMALL)
+def test_autoregressive(kw):
+    m = _model(kw)
+    assert_autoregressive(m, m.event_shape)
+
+
+def test_colour_order_is_rows_columns_then_channels():
+    assert raster_channel_order(3, 2, 2).tolist() == [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]
+    m = _model(dict(SMALL[2], channels=24))  # wide enough that ReLUs rarely cut a path for every input
+    C, H, W = m.event_shape
+    M = dependency_matrix(m, m.event_shape, n_inputs=6)
+    idx = lambda c, r, s: c * H * W + r * W + s  # noqa: E731
+    r, s = 2, 3
+    # within one pixel: G depends on R, B on R and G, R on neither
+    assert M[idx(1, r, s), idx(0, r, s)] and M[idx(2, r, s), idx(0, r, s)] and M[idx(2, r, s), idx(1, r, s)]
+    assert not M[idx(0, r, s), idx(1, r, s)] and not M[idx(0, r, s), idx(2, r, s)]
+    assert not M[idx(1, r, s), idx(2, r, s)]
+    # every channel sees every channel of the pixel to the left
+    assert all(M[idx(c, r, s), idx(d, r, s - 1)] for c in range(3) for d in range(3))
+
+
+def test_broken_masks_are_caught():
+    """A first layer of type B lets every pixel see itself: the test must say so."""
+    m = _model(SMALL[0])
+    m.layers[0].mask.copy_(conv_mask(3, "B", 1, 6))
+    with pytest.raises(AutoregressiveViolation):
+        assert_autoregressive(m, m.event_shape)
+    c = _model(SMALL[2])  # colour: a type-A layer without colour groups would hide R from G; with
+    c.layers[0].mask.copy_(conv_mask(3, "B", 3, 6, colour_groups=3))  # type B, R's logits see R itself
+    with pytest.raises(AutoregressiveViolation):
+        assert_autoregressive(c, c.event_shape)
+
+
+@pytest.mark.parametrize("kw", SMALL)
+@pytest.mark.parametrize("method", ["crop", "cache"])
+def test_fast_samplers_draw_the_same_samples(kw, method):
+    m = _model(kw, seed=1)
+    a, pa = m.sample(4, generator=torch.Generator().manual_seed(3), return_probs=True, method="naive")
+    b, pb = m.sample(4, generator=torch.Generator().manual_seed(3), return_probs=True, method=method)
+    assert torch.equal(a, b)
+    torch.testing.assert_close(pa, pb, atol=1e-5, rtol=1e-4)
+    assert a.shape == (4, *m.event_shape)
+
+
+def test_fast_sampler_same_samples_at_mnist_size():
+    m = PixelCNN(channels=8, n_layers=4, first_kernel_size=7)
+    a = m.sample(3, generator=torch.Generator().manual_seed(0), method="naive")
+    b = m.sample(3, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(a, b)
+    assert torch.get_num_threads() == 1  # conftest's setting is restored after the cached sampler
+
+
+def test_sample_errors():
+    m = _model(SMALL[0])
+    with pytest.raises(ValueError, match="method"):
+        m.sample(2, method="fast")
+    with pytest.raises(ValueError, match="positive"):
+        m.sample(0)
+
+
+def test_constructor_errors():
+    with pytest.raises(ValueError, match="multiple of 3"):
+        PixelCNN(in_channels=3, channels=8)
+    with pytest.raises(ValueError, match="n_layers"):
+        PixelCNN(n_layers=0)
+
+
+def test_channels_last_gives_the_same_log_prob():
+    m = _model(SMALL[2])
+    x = torch.randint(0, 4, (3, 3, 4, 5)).float()
+    want = m.log_prob(x)
+    m = m.to(memory_format=torch.channels_last)
+    torch.testing.assert_close(m.log_prob(x.contiguous(memory_format=torch.channels_last)), want)
+
+
+def test_shipped_checkpoint_beats_uniform():
+    from arlib.checkpoints import available, load_model
+    from arlib.data import load_binarized_mnist
+    from arlib.train import evaluate
+
+    if "pixelcnn" not in available():
+        pytest.skip("the pixelcnn checkpoint has not been trained yet")
+    m = load_model("pixelcnn")
+    assert isinstance(m, PixelCNN)
+    ev = evaluate(m, load_binarized_mnist("test", shape="image", n=100))
+    assert ev.nll < 120  # uniform: 784 ln 2 = 543.4 nats

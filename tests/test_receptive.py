@@ -1,0 +1,107 @@
+"""Receptive fields by gradients and the blind spot (chapter 10)."""
+import pytest
+import torch
+
+from arlib.models import IndependentBernoulli, PixelCNN
+from arlib.receptive import blind_spot, masked_stack, receptive_field, stack_field, stack_mask_types
+
+
+def _future(H, W, r, c):
+    """Pixels at or after (r, c) in raster order."""
+    rows = torch.arange(H)[:, None].expand(H, W)
+    cols = torch.arange(W)[None, :].expand(H, W)
+    return (rows > r) | ((rows == r) & (cols >= c))
+
+
+@pytest.mark.parametrize("L, k, mask", [(1, 3, "AB"), (2, 3, "AB"), (4, 3, "AB"), (3, 5, "AB"),
+                                        (3, 3, "A"), (3, 3, "B"), (2, 5, "B")])
+def test_dilation_equals_gradients(L, k, mask):
+    H, W = 9, 10
+    stack = masked_stack(L, k, mask)
+    for px in [(0, 0), (4, 5), (8, 9), (3, 0), (0, 9), (8, 1)]:
+        assert torch.equal(stack_field(L, k, (H, W), px, mask), receptive_field(stack, (H, W), px)), px
+
+
+def test_a_then_b_never_sees_the_current_or_later_pixels():
+    H, W = 8, 9
+    for L, k in [(1, 3), (3, 3), (2, 5), (6, 3)]:
+        stack = masked_stack(L, k, "AB")
+        for r in range(H):
+            for c in range(W):
+                f = receptive_field(stack, (H, W), (r, c))
+                assert not (f & _future(H, W, r, c)).any(), (L, k, r, c)
+
+
+def test_pixelcnn_field_is_strictly_in_the_past_and_matches_its_masks():
+    torch.manual_seed(0)
+    m = PixelCNN(channels=8, n_layers=4, first_kernel_size=5, height=12, width=12)
+    for px in [(0, 0), (6, 6), (11, 3), (5, 11)]:
+        f = receptive_field(m, (1, 12, 12), px)
+        assert not (f & _future(12, 12, *px)).any()
+        assert torch.equal(f, stack_field(4, 3, (12, 12), px, first_kernel_size=5))
+
+
+def test_colour_pixelcnn_field_per_channel():
+    torch.manual_seed(0)
+    m = PixelCNN(in_channels=3, channels=24, n_layers=2, num_values=4, height=6, width=6)
+    assert not receptive_field(m, (3, 6, 6), (0, 3, 3))[3, 3]  # R never sees its own pixel
+    assert receptive_field(m, (3, 6, 6), (1, 3, 3))[3, 3]      # G sees this pixel's R
+    assert receptive_field(m, (3, 6, 6), (3, 3))[3, 3]         # all channels together: yes
+
+
+def test_type_b_everywhere_sees_the_pixel_itself():
+    f = stack_field(3, 3, (7, 7), (3, 3), mask="B")
+    assert f[3, 3]
+
+
+@pytest.mark.parametrize("L", [2, 3, 4, 6])
+def test_blind_spot_exists_from_two_layers(L):
+    H = W = 28
+    r, c = 20, 12
+    f = stack_field(L, 3, (H, W), (r, c))
+    b = blind_spot(f, (r, c))
+    assert b.any()
+    rows, cols = b.nonzero(as_tuple=True)
+    assert torch.all(rows < r) and torch.all(cols > c)           # above and to the right
+    assert torch.all(cols - c > r - rows)                        # beyond the up-right diagonal
+    assert int(b.sum()) == L * (L - 1) // 2                      # a triangle, for 3x3 kernels
+    assert torch.equal(f, receptive_field(masked_stack(L, 3), (H, W), (r, c)))
+
+
+def test_no_blind_spot_with_one_layer():
+    f = stack_field(1, 5, (28, 28), (10, 10))
+    assert not blind_spot(f, (10, 10)).any()
+    assert int(f.sum()) == 12  # the 12 ones of the lecture's 5x5 type-A mask
+
+
+def test_pixel_outside_the_image_raises():
+    stack = masked_stack(2, 3)
+    for px in [(-1, 0), (0, -1), (28, 0), (0, 28), (30, 30)]:
+        with pytest.raises(ValueError, match="outside the 28x28 image"):
+            receptive_field(stack, (28, 28), px)
+        with pytest.raises(ValueError, match="outside the 28x28 image"):
+            stack_field(2, 3, (28, 28), px)
+        with pytest.raises(ValueError, match="outside the 28x28 image"):
+            blind_spot(torch.zeros(28, 28, dtype=torch.bool), px)
+    with pytest.raises(ValueError, match="channel 3"):
+        receptive_field(PixelCNN(in_channels=3, channels=3, n_layers=1, height=4, width=4), (3, 4, 4), (3, 0, 0))
+    with pytest.raises(ValueError, match="pixel must be"):
+        receptive_field(stack, (28, 28), (1,))
+
+
+def test_other_errors():
+    with pytest.raises(ValueError, match="shape"):
+        receptive_field(masked_stack(1), (28,), (0, 0))
+    with pytest.raises(ValueError, match="event shape"):
+        receptive_field(PixelCNN(n_layers=1, channels=2), (14, 14), (0, 0))
+    with pytest.raises(ValueError, match="'AB'"):
+        stack_mask_types(3, "C")
+    with pytest.raises(ValueError, match="n_layers"):
+        stack_mask_types(0)
+
+
+def test_flat_models_and_plain_functions():
+    assert not receptive_field(IndependentBernoulli(784), (28, 28), (5, 5)).any()
+    # a function whose output at pixel i is the sum of all pixels before it: the whole past
+    f = receptive_field(lambda x: torch.cumsum(x.flatten(1), 1).roll(1, 1), (6, 6), (2, 3))
+    assert torch.equal(f, ~_future(6, 6, 2, 3))
