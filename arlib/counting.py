@@ -168,3 +168,35 @@ def pixelcnn(in_channels: int = 1, channels: int = 64, n_layers: int = 8, kernel
 
 
 __all__ += ["pixelcnn"]
+
+
+def gated_pixelcnn(channels: int = 32, n_layers: int = 8, kernel_size: int = 3, first_kernel_size: int | None = None,
+                   skip_channels: int | None = None, head_channels: int | None = None,
+                   n_classes: int | None = None) -> int:
+    """Parameters of ``arlib.models.GatedPixelCNN`` (chapter 11), p = channels, s = skip_channels,
+    h' = head_channels, L = n_layers, k0 = first_kernel_size, k = kernel_size.
+
+    A layer reading C channels stores a vertical k x k convolution and a horizontal 1 x k one, each
+    to the 2p pre-activations of a gate (2p C k^2 + 2p and 2p C k + 2p), the 1 x 1 link from the
+    vertical to the horizontal stack (4p^2 + 2p), the residual 1 x 1 (p^2 + p) and the skip 1 x 1
+    (s p + s).  The first layer reads the image (C = 1, k0), the others C = p.  The head adds
+    (s h' + h') + (h' + 1); a class-conditional model adds V, n_classes x L x 4p (V_f^T y and
+    V_g^T y for both stacks of every layer).  Full kernels are counted, masked taps included.
+    """
+    p = _check_int("channels", channels, 1)
+    L = _check_int("n_layers", n_layers, 1)
+    k = _check_int("kernel_size", kernel_size, 1)
+    k0 = k if first_kernel_size is None else _check_int("first_kernel_size", first_kernel_size, 1)
+    s = p if skip_channels is None else _check_int("skip_channels", skip_channels, 1)
+    hh = p if head_channels is None else _check_int("head_channels", head_channels, 1)
+
+    def layer(C: int, kk: int) -> int:
+        return (2 * p * C * kk * kk + 2 * p) + (2 * p * C * kk + 2 * p) + (4 * p * p + 2 * p) + (p * p + p) + (s * p + s)
+
+    total = layer(1, k0) + (L - 1) * layer(p, k) + (s * hh + hh) + (hh + 1)
+    if n_classes is not None:
+        total += _check_int("n_classes", n_classes, 2) * L * 4 * p
+    return total
+
+
+__all__ += ["gated_pixelcnn"]

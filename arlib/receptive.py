@@ -23,7 +23,8 @@ from torch import nn
 from arlib.layers import MaskedConv2d
 from arlib.masks import conv_mask_offsets
 
-__all__ = ["receptive_field", "masked_stack", "stack_field", "blind_spot", "stack_mask_types"]
+__all__ = ["receptive_field", "masked_stack", "stack_field", "blind_spot", "stack_mask_types", "field_categories",
+           "show_field", "layers_animation", "FIELD_COLOURS"]
 
 
 def _image_shape(shape: Sequence[int]) -> tuple[int, int, int]:
@@ -195,3 +196,80 @@ def blind_spot(field: torch.Tensor, pixel: Sequence[int]) -> torch.Tensor:
     top, side = int(fr.min()), int((fc - c).abs().max())
     box = (rows >= top) & ((cols - c).abs() <= side)
     return past & box & ~field
+
+
+# ---------------------------------------------------------------------------- pictures
+
+#: Colours of the field pictures (the same as the chapter-10 explorer's).
+FIELD_COLOURS = {"future": "#e3e3e3", "past": "#ffffff", "blind": "#e4572e", "field": "#3b78c2",
+                 "leak": "#8e44ad", "pixel": "#111111"}
+_ORDER = ("future", "past", "blind", "field", "leak", "pixel")
+
+
+def field_categories(field: torch.Tensor, pixel: Sequence[int]) -> torch.Tensor:
+    """An int map (H, W) of what each pixel is for ``pixel``: 0 at or after it, 1 earlier but out of
+    reach, 2 blind spot, 3 receptive field, 4 in the field although at or after it, 5 the pixel."""
+    field = torch.as_tensor(field, dtype=torch.bool)
+    H, W = field.shape
+    _, r, c = _check_pixel(pixel, (1, H, W))
+    flat = torch.arange(H * W).view(H, W)
+    past = flat < r * W + c
+    cat = torch.where(past, 1, 0)
+    cat[blind_spot(field, (r, c))] = 2
+    cat[field & past] = 3
+    cat[field & ~past] = 4
+    if not field[r, c]:
+        cat[r, c] = 5
+    return cat
+
+
+def show_field(ax, field: torch.Tensor, pixel: Sequence[int], title: str | None = None, legend: bool = False):
+    """Draw a receptive field on ``ax``: field blue, blind spot red, the pixel black, the future grey."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    cmap = ListedColormap([FIELD_COLOURS[k] for k in _ORDER])
+    cat = field_categories(field, pixel)
+    im = ax.imshow(cat.numpy(), cmap=cmap, vmin=-0.5, vmax=5.5, interpolation="nearest")
+    H, W = cat.shape
+    ax.set_xticks(torch.arange(-0.5, W, 1).tolist(), minor=True)
+    ax.set_yticks(torch.arange(-0.5, H, 1).tolist(), minor=True)
+    ax.grid(which="minor", color="black", alpha=0.08, linewidth=0.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    if legend:
+        names = {"pixel": "pixel x_i", "field": "receptive field", "blind": "blind spot",
+                 "past": "earlier, out of reach", "future": "at or after x_i"}
+        ax.legend(handles=[Patch(facecolor=FIELD_COLOURS[k], edgecolor="#999", label=v) for k, v in names.items()],
+                  loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
+    return im
+
+
+def layers_animation(max_layers: int = 8, kernel_size: int = 3, shape: Sequence[int] = (20, 20),
+                     pixel: Sequence[int] | None = None, mask: str = "AB", dpi: int = 60, interval: int = 700):
+    """A matplotlib animation of the field of ``pixel`` as layers are stacked, 1 .. ``max_layers``.
+
+    Show it with ``IPython.display.HTML(anim.to_jshtml())``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib import animation
+
+    _, H, W = _image_shape(shape)
+    pixel = (H - 3, W // 2) if pixel is None else tuple(pixel)
+    fields = [stack_field(L, kernel_size, (H, W), pixel, mask) for L in range(1, max_layers + 1)]
+    fig, ax = plt.subplots(figsize=(4.6, 3.2), dpi=dpi)
+    im = show_field(ax, fields[0], pixel, legend=True)
+    title = ax.set_title("", fontsize=9)
+    fig.tight_layout()
+
+    def frame(j):
+        im.set_data(field_categories(fields[j], pixel).numpy())
+        b = int(blind_spot(fields[j], pixel).sum())
+        title.set_text(f"{j + 1} layer{'s' if j else ''} of {kernel_size}x{kernel_size}: "
+                       f"field {int(fields[j].sum())}, blind spot {b}")
+        return [im, title]
+
+    anim = animation.FuncAnimation(fig, frame, frames=len(fields), interval=interval, blit=False)
+    plt.close(fig)
+    return anim

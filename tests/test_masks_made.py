@@ -111,3 +111,82 @@ def test_same_seed_same_masks_different_seed_different_masks():
     d3 = made_degrees(10, [20, 20], "random", seed=6)
     assert all(torch.equal(a, b) for a, b in zip(d1, d2))
     assert not all(torch.equal(a, b) for a, b in zip(d1, d3))
+
+
+# ---------------------------------------------------------------- the mask explorer
+
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from arlib.widgets import MadeMaskExplorer  # noqa: E402
+
+JS = Path(__file__).resolve().parents[1] / "arlib" / "widgets" / "made_masks.js"
+
+
+def _js_math() -> str:
+    src = JS.read_text()
+    start = src.index("// ---------------------------------------------------------------- the math")
+    end = src.index("// ---------------------------------------------------------------- the page")
+    return src[start:end]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the explorer's JavaScript")
+def test_page_masks_equal_arlib_masks_for_many_settings():
+    cases = []
+    g = np.random.default_rng(0)
+    for k in range(150):
+        D = int(g.integers(2, 13))
+        hidden = [int(h) for h in g.integers(1, 17, size=int(g.integers(1, 5)))]
+        ordering = ["natural", "random", "custom"][k % 3]
+        custom = [int(i) for i in g.permutation(D)]
+        seed = int(g.integers(0, 2**32)) if k % 2 else int(g.integers(0, 100))
+        cases.append([D, hidden, ordering, seed, custom])
+    script = _js_math() + f"""
+const cases = {json.dumps(cases)};
+const out = cases.map(([D, hidden, ordering, seed, custom]) => {{
+  const r = madeDegrees(D, hidden, ordering, seed, custom);
+  return {{order: r.order, degrees: r.degrees, masks: madeMasks(r.degrees)}};
+}});
+console.log(JSON.stringify(out));
+"""
+    res = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    for (D, hidden, ordering, seed, custom), page in zip(cases, json.loads(res.stdout)):
+        degrees = made_degrees(D, hidden, custom if ordering == "custom" else ordering, seed)
+        assert page["degrees"] == [d.tolist() for d in degrees], (D, hidden, ordering, seed)
+        assert page["order"] == torch.argsort(degrees[0]).tolist()
+        assert page["masks"] == [M.long().tolist() for M in made_masks(degrees)]
+
+
+def test_explorer_readout_and_static_view():
+    ex = MadeMaskExplorer(D=6, hidden=[8, 8])
+    r = ex.readout()
+    assert r["order"] == list(range(6)) and r["output"] == 5
+    assert r["connectivity"][0] == []  # the first output sees nothing
+    assert set(r["reachable"]) <= set(range(5))
+    assert r == MadeMaskExplorer.expected_readout(ex.get_state(), {**r, "custom_order": list(range(6))})
+    rc = ex.readout(ordering="custom", custom_order=[3, 1, 0, 2, 5, 4], output=3)
+    assert rc["order"] == [3, 1, 0, 2, 5, 4] and rc["reachable"] == []  # x_4 comes first
+    data = {k: v for k, v in ex.get_state().items() if k in ("D", "hidden", "ordering", "seed", "custom_order", "output")}
+    assert len(json.dumps(data)) < 500  # the page computes everything else
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = ex.figure(ordering="random", seed=3)
+    assert len(fig.axes) == 5  # the network, 3 masks, their product
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("kwargs, msg", [
+    (dict(D=1), "D must be"), (dict(D=13), "D must be"), (dict(hidden=[0]), "hidden must"),
+    (dict(hidden=[3] * 5), "hidden must"), (dict(ordering="zigzag"), "ordering must"),
+    (dict(custom_order=[0, 0, 1, 2, 3, 4]), "permutation"), (dict(output=6), "output must"),
+    (dict(seed=-1), "seed must"),
+])
+def test_explorer_argument_errors(kwargs, msg):
+    with pytest.raises(ValueError, match=msg):
+        MadeMaskExplorer(**kwargs)

@@ -141,3 +141,37 @@ def test_shipped_checkpoint_beats_uniform():
     assert isinstance(m, PixelCNN)
     ev = evaluate(m, load_binarized_mnist("test", shape="image", n=100))
     assert ev.nll < 120  # uniform: 784 ln 2 = 543.4 nats
+
+
+# ------------------------------------------------------------------ exercise checkers (chapter 9)
+
+def test_ch09_checkers_accept_the_solutions_and_explain_wrong_answers():
+    import numpy as np
+
+    from arlib.exercises import ExerciseError, ch09
+
+    ch09.check_first_layer_counts(1600, 800)
+    ch09.check_colour_mask(ch09.colour_mask_reference)
+    ch09.check_all_a_row(3, [-3])
+    ch09.check_output_layer(786432, 49920)
+    wrong = [
+        (lambda: ch09.check_first_layer_counts(1568, 800), "bias"),
+        (lambda: ch09.check_first_layer_counts(1600, 25), "per filter"),
+        (lambda: ch09.check_first_layer_counts(1600, 700), "24 taps"),
+        (lambda: ch09.check_all_a_row(3, [-1, -2, -3]), "sees the offsets \\[-3\\]"),
+        (lambda: ch09.check_output_layer(3072, 49920), "256 logits per channel"),
+        (lambda: ch09.check_output_layer(786432, 49152), "biases"),
+        (lambda: ch09.check_colour_mask(lambda k, t, i, o: np.ones((o, i, k, k))), "expected 0"),
+        (lambda: ch09.check_colour_mask(lambda k, t, i, o: np.zeros((i, o, k, k))), "shape"),
+        (lambda: ch09.check_colour_mask(lambda k, t, i, o: 1 / 0), "ZeroDivisionError"),
+    ]
+
+    def no_groups(k, t, i, o):
+        m = ch09.colour_mask_reference(k, t, i, o)
+        m[:, :, k // 2, k // 2] = 1.0 if t == "B" else 0.0
+        return m
+
+    wrong.append((lambda: ch09.check_colour_mask(no_groups), "at the centre"))
+    for call, match in wrong:
+        with pytest.raises(ExerciseError, match=match):
+            call()

@@ -105,3 +105,89 @@ def test_flat_models_and_plain_functions():
     # a function whose output at pixel i is the sum of all pixels before it: the whole past
     f = receptive_field(lambda x: torch.cumsum(x.flatten(1), 1).roll(1, 1), (6, 6), (2, 3))
     assert torch.equal(f, ~_future(6, 6, 2, 3))
+
+
+# ------------------------------------------------------------------ the explorer (chapter 10)
+
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from arlib.widgets import ReceptiveFieldExplorer  # noqa: E402
+
+SETTINGS = [(28, 28, 3, 3, "AB", 14, 14), (28, 28, 1, 3, "AB", 0, 0), (28, 28, 6, 5, "AB", 20, 3),
+            (28, 28, 4, 7, "A", 27, 27), (28, 28, 5, 3, "B", 10, 25), (12, 9, 11, 3, "AB", 11, 8)]
+
+
+def test_explorer_readout_matches_dilation_and_gradients():
+    for H, W, L, k, mask, r, c in SETTINGS:
+        got = ReceptiveFieldExplorer.field_readout(H, W, L, k, mask, r, c)
+        f = stack_field(L, k, (H, W), (r, c), mask)
+        assert got["field"] == f.flatten().nonzero().flatten().tolist()
+        assert got["blind"] == blind_spot(f, (r, c)).flatten().nonzero().flatten().tolist()
+        assert got["field_count"] == len(got["field"]) and got["blind_count"] == len(got["blind"])
+        assert got["future_count"] == (0 if mask != "B" else 1)
+        assert got["past_count"] == r * W + c
+
+
+def test_explorer_state_and_errors():
+    w = ReceptiveFieldExplorer(n_layers=4, kernel_size=5, mask="AB", row=3, col=7)
+    state = w.get_state()
+    assert len(json.dumps({k: v for k, v in state.items() if not k.startswith("_")})) < 2000
+    assert w.readout()["n_layers"] == 4 and w.readout(n_layers=2)["n_layers"] == 2
+    assert ReceptiveFieldExplorer.expected_readout(
+        {"height": 28, "width": 28}, {"n_layers": 4, "kernel_size": 5, "mask": "AB", "row": 3, "col": 7}) == w.readout()
+    for kwargs, match in [(dict(n_layers=0), "n_layers"), (dict(n_layers=12), "n_layers"),
+                          (dict(kernel_size=4), "kernel_size"), (dict(mask="BA"), "mask"),
+                          (dict(row=28), "outside the 28x28"), (dict(col=-1), "outside the 28x28"),
+                          (dict(shape=(100, 100)), "4096")]:
+        with pytest.raises(ValueError, match=match):
+            ReceptiveFieldExplorer(**kwargs)
+    with pytest.raises(ValueError, match="outside"):
+        w.readout(row=40)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_page_dilation_equals_arlib(tmp_path):
+    """Run receptive.js's own fieldOf/blindOf in node and compare with arlib's gradients."""
+    src = (Path(__file__).resolve().parents[1] / "arlib" / "widgets" / "receptive.js").read_text()
+    src = src.replace('import * as draw from "./draw.js";', "").replace("export default { render };", "")
+    src += """
+const cases = JSON.parse(process.argv[2]);
+console.log(JSON.stringify(cases.map(([H, W, n, k, mask, row, col]) => {
+  const f = fieldOf(H, W, n, k, mask, row, col);
+  return { field: indices(f), blind: indices(blindOf(f, H, W, row, col)) };
+})));
+"""
+    script = tmp_path / "field.mjs"
+    script.write_text(src)
+    out = subprocess.run(["node", str(script), json.dumps(SETTINGS)], capture_output=True, text=True, check=True)
+    for setting, page in zip(SETTINGS, json.loads(out.stdout)):
+        want = ReceptiveFieldExplorer.field_readout(*setting)
+        assert page["field"] == want["field"], setting
+        assert page["blind"] == want["blind"], setting
+
+
+# ------------------------------------------------------------------ exercise checkers (chapter 10)
+
+def test_ch10_checkers_accept_the_solutions_and_explain_wrong_answers():
+    from arlib.exercises import ExerciseError, ch10
+
+    ch10.check_blind_spot_count(lambda L: L * (L - 1) // 2)
+    ch10.check_field_by_dilation(ch10.field_by_dilation_reference)
+    ch10.check_reach_right(lambda d, k: d * (k // 2))
+    ch10.check_no_blind_spot_columns([26, 27])
+    wrong = [
+        (lambda: ch10.check_blind_spot_count(lambda L: L * L), "hide 0 pixel"),
+        (lambda: ch10.check_field_by_dilation(lambda L, k, s, p: ch10.field_by_dilation_reference(L + 1, k, s, p)),
+         "NOT in the field"),
+        (lambda: ch10.check_field_by_dilation(lambda L, k, s, p: torch.zeros(s, dtype=torch.bool)), "missing"),
+        (lambda: ch10.check_field_by_dilation(lambda L, k, s, p: torch.zeros(3, 3)), "shape"),
+        (lambda: ch10.check_reach_right(lambda d, k: d), "reaches 2 columns"),
+        (lambda: ch10.check_no_blind_spot_columns([27]), "columns \\[26\\] have none"),
+        (lambda: ch10.check_no_blind_spot_columns([0, 26, 27]), "columns \\[0\\] do have"),
+    ]
+    for call, match in wrong:
+        with pytest.raises(ExerciseError, match=match):
+            call()

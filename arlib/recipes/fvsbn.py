@@ -11,6 +11,6 @@ def build() -> FVSBN:
 
 
 # The chapter's default run: a few seconds on 2 cores (a subset of the training set, 2 epochs).
-SHORT = dict(epochs=2, batch_size=100, lr=3e-3, seed=0, n_train=10_000, n_valid=2_000)
+SHORT = dict(epochs=2, batch_size=100, lr=3e-2, seed=0, n_train=10_000, n_valid=2_000)
 # To convergence: the whole training set, early stopping on the validation NLL.
 FULL = dict(epochs=200, batch_size=100, lr=3e-3, seed=0, patience=10)

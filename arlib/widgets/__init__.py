@@ -9,12 +9,14 @@ from .base import Explorer
 from .pixel_bits import PixelBitsExplorer
 from .completion import CompletionExplorer  # chapter 7
 from .filter import FilterExplorer  # chapter 8
+from .made_masks import MadeMaskExplorer  # chapter 6
 from .counts import CountsExplorer
 from .sampling import SamplingExplorer
 from .classifier import SoftmaxExplorer
+from .receptive import ReceptiveFieldExplorer  # chapter 10
 
 __all__ = ["Explorer", "PixelBitsExplorer", "CountsExplorer", "SamplingExplorer", "SoftmaxExplorer", "colab_setup",
-           "CompletionExplorer", "FilterExplorer"]
+           "CompletionExplorer", "FilterExplorer", "MadeMaskExplorer", "ReceptiveFieldExplorer"]
 
 
 def colab_setup() -> bool:

@@ -110,7 +110,8 @@ function render({ model, el }) {
 
   // --- the K weight images
   const templates = [];
-  const templateRow = draw.el("div", { class: "arlib-row", style: { gap: "6px" } });
+  const templateRow = draw.el("div", { style: { display: "grid", gap: "0 8px",
+    gridTemplateColumns: `repeat(${Math.min(K, 5)}, max-content)` } });
   for (let k = 0; k < K; k++) {
     const c = draw.el("canvas", { class: "arlib-canvas", style: { cursor: "pointer" } });
     paint(c, weights.slice(k * D, (k + 1) * D), H, W, 3, (v) => diverging(v / wmax[k]));
@@ -156,7 +157,8 @@ function render({ model, el }) {
       return e;
     };
     make("text", { x: 0, y: 12, "font-size": 11, fill: "#555" }, "class");
-    make("text", { x: 36 + barW + 6, y: 12, "font-size": 11, fill: "#555" }, "P        logit");
+    make("text", { x: 36 + barW + 6, y: 12, "font-size": 11, fill: "#555" }, "P");
+    make("text", { x: 36 + barW + 60, y: 12, "font-size": 11, fill: "#555" }, "logit");
     for (let k = 0; k < K; k++) {
       const y0 = 18 + k * rowH;
       const isLabel = k === label, isPred = k === r.predicted, isSel = k === selShown(r);
@@ -166,8 +168,8 @@ function render({ model, el }) {
                      stroke: isSel ? "#333" : "none" });
       make("rect", { x: 36, y: y0 + 3, width: Math.max(0.5, barW * r.probs[k]), height: rowH - 6,
                      fill: isLabel ? "#21918c" : "#e4572e" });
-      make("text", { x: 36 + barW + 6, y: y0 + 14, "font-size": 11 },
-           `${r.probs[k].toFixed(3)}   ${r.logits[k].toFixed(2)}`);
+      make("text", { x: 36 + barW + 6, y: y0 + 14, "font-size": 11 }, r.probs[k].toFixed(3));
+      make("text", { x: 36 + barW + 60, y: y0 + 14, "font-size": 11 }, r.logits[k].toFixed(2));
       const hit = make("rect", { x: 0, y: y0, width: barW + 150, height: rowH, fill: "transparent",
                                  style: "cursor: pointer" });
       hit.addEventListener("click", () => { selected = k; update(true); });

@@ -43,7 +43,7 @@ function render({ model, el }) {
   const mean = draw.heatmap({ values: blank, rows: side, cols: side, scale, vmin: 0, vmax: 1,
                               title: "mean of the completions" });
   const S = state.completions[0][0].length;
-  const grid = draw.imageGrid({ images: [blank], rows: side, cols: side, ncol: Math.min(S, 6), scale: 3,
+  const grid = draw.imageGrid({ images: [blank], rows: side, cols: side, ncol: Math.min(S, 6), scale: 4,
                                 title: "completions sampled by the PixelRNN" });
   const digitSlider = draw.slider({ label: "digit", min: 0, max: D - 1, value: digit,
                                     onInput: (v) => { digit = v; update(true); } });

@@ -1,0 +1,216 @@
+"""Chapter 11: the stack masks, the gated block, GatedPixelCNN (no blind spot, autoregressive, sampling)."""
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from arlib import counting
+from arlib.layers import GatedBlock, StackConv2d, gated_activation
+from arlib.masks import gated_stack_field, horizontal_mask, stack_mask_offsets, vertical_mask
+from arlib.models import GatedPixelCNN
+from arlib.receptive import receptive_field
+from arlib.testing import AutoregressiveViolation, assert_autoregressive
+
+# The lecture's slide "Convolution stack - option 2", typed in.
+LECTURE_V_FIRST = [[1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]
+LECTURE_V_OTHER = [[1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]
+LECTURE_H_FIRST = [[1, 1, 0, 0, 0]]
+LECTURE_H_OTHER = [[1, 1, 1, 0, 0]]
+
+
+def test_masks_are_the_lectures():
+    assert vertical_mask(5, True).tolist() == LECTURE_V_FIRST
+    assert vertical_mask(5, False).tolist() == LECTURE_V_OTHER
+    assert horizontal_mask(5, True).tolist() == LECTURE_H_FIRST
+    assert horizontal_mask(5, False).tolist() == LECTURE_H_OTHER
+
+
+@pytest.mark.parametrize("k", [3, 5, 7])
+def test_mask_offsets(k):
+    c = k // 2
+    assert set(stack_mask_offsets("vertical", k, True)) == {(dr, dc) for dr in range(-c, 0) for dc in range(-c, c + 1)}
+    assert set(stack_mask_offsets("vertical", k, False)) == {(dr, dc) for dr in range(-c, 1) for dc in range(-c, c + 1)}
+    assert set(stack_mask_offsets("horizontal", k, True)) == {(0, dc) for dc in range(-c, 0)}
+    assert set(stack_mask_offsets("horizontal", k, False)) == {(0, dc) for dc in range(-c, 1)}
+
+
+@pytest.mark.parametrize("bad", [1, 2, 4, 0, -3, 3.0, True])
+def test_mask_kernel_size_errors(bad):
+    with pytest.raises(ValueError, match="kernel_size"):
+        vertical_mask(bad, True)
+
+
+def test_stack_mask_names():
+    with pytest.raises(ValueError, match="vertical"):
+        StackConv2d(1, 2, 3, "diagonal", True)
+
+
+@pytest.mark.parametrize("stack", ["vertical", "horizontal"])
+@pytest.mark.parametrize("first", [True, False])
+@pytest.mark.parametrize("k", [3, 5])
+def test_stack_conv_equals_full_masked_convolution(stack, first, k):
+    torch.manual_seed(0)
+    conv = StackConv2d(3, 4, k, stack, first).double()
+    x = torch.randn(2, 3, 7, 6, dtype=torch.float64)
+    pad = (k // 2, k // 2) if stack == "vertical" else (0, k // 2)
+    ref = F.conv2d(x, conv.weight * conv.mask, conv.bias, padding=pad)  # the plain 'same' masked convolution
+    torch.testing.assert_close(conv(x), ref)
+
+
+def test_first_vertical_layer_is_a_shifted_convolution():
+    # rows above only == a convolution over rows r - c .. r (the centre row included) shifted down one row
+    torch.manual_seed(1)
+    first = StackConv2d(1, 2, 5, "vertical", True).double()
+    x = torch.randn(1, 1, 8, 8, dtype=torch.float64)
+    w = torch.zeros_like(first.weight)
+    w[:, :, 1:3] = first.weight[:, :, 0:2]  # the same taps, one row lower in the kernel: rows r - 1 .. r
+    y = F.conv2d(x, w, first.bias, padding=2)
+    shifted = F.pad(y, (0, 0, 1, 0))[:, :, :8]
+    shifted[:, :, 0] = first.bias[None, :, None]  # the top row sees only padding
+    torch.testing.assert_close(first(x), shifted)
+
+
+def test_gated_activation():
+    a = torch.randn(2, 6, 3, 3)
+    torch.testing.assert_close(gated_activation(a), torch.tanh(a[:, :3]) * torch.sigmoid(a[:, 3:]))
+
+
+def test_gated_block_shapes_and_residual():
+    blk = GatedBlock(4, 4, 3, first=False, skip_channels=5)
+    v, h = torch.randn(2, 4, 6, 6), torch.randn(2, 4, 6, 6)
+    v2, h2, s = blk(v, h)
+    assert v2.shape == h2.shape == (2, 4, 6, 6) and s.shape == (2, 5, 6, 6)
+    with torch.no_grad():
+        blk.res.weight.zero_()
+        blk.res.bias.zero_()
+    torch.testing.assert_close(blk(v, h)[1], h)  # residual: h' = h + res * g
+
+
+def test_param_count_matches_counting():
+    for kw in [dict(), dict(channels=8, n_layers=3, kernel_size=5, first_kernel_size=7),
+               dict(channels=6, n_layers=4, skip_channels=5, head_channels=9, n_classes=10)]:
+        m = GatedPixelCNN(**kw)
+        assert sum(p.numel() for p in m.parameters()) == counting.gated_pixelcnn(**kw)
+
+
+def small(n_classes=None, **kw):
+    torch.manual_seed(0)
+    cfg = dict(channels=6, n_layers=3, kernel_size=3, first_kernel_size=5, height=7, width=7, n_classes=n_classes)
+    cfg.update(kw)
+    return GatedPixelCNN(**cfg).double()
+
+
+def test_autoregressive_unconditional():
+    assert_autoregressive(small(), (1, 7, 7))
+
+
+def test_autoregressive_conditional_with_fixed_label():
+    m = small(n_classes=10)
+    for y in (0, 7):
+        assert_autoregressive(m, (1, 7, 7), y=torch.tensor([y]))
+
+
+def test_autoregressive_test_catches_a_leak():
+    m = small()
+    m.blocks[0].h_conv.mask[0, 1] = 1.0  # let the first horizontal layer see the pixel itself
+    with pytest.raises(AutoregressiveViolation):
+        assert_autoregressive(m, (1, 7, 7))
+
+
+@pytest.mark.parametrize("n_layers,k,k0", [(3, 3, 5), (6, 3, 3), (2, 5, 5)])
+@pytest.mark.parametrize("pixel", [(4, 4), (6, 6), (0, 3), (5, 0), (2, 6)])
+def test_receptive_field_by_gradients_equals_the_dilation(n_layers, k, k0, pixel):
+    m = small(n_layers=n_layers, kernel_size=k, first_kernel_size=k0)
+    assert torch.equal(receptive_field(m, (1, 7, 7), pixel), gated_stack_field(n_layers, k, (7, 7), pixel, k0))
+
+
+@pytest.mark.parametrize("pixel", [(9, 9), (9, 0), (5, 7), (0, 9), (9, 5)])
+def test_no_blind_spot_at_sufficient_depth(pixel):
+    # 10 x 10 image, 3 x 3 kernels: the vertical stack climbs one row per layer; 10 layers reach every row
+    m = GatedPixelCNN(channels=3, n_layers=10, kernel_size=3, height=10, width=10).double()
+    field = receptive_field(m, (1, 10, 10), pixel)
+    r, c = pixel
+    rows, cols = torch.meshgrid(torch.arange(10), torch.arange(10), indexing="ij")
+    past = (rows < r) | ((rows == r) & (cols < c))
+    assert torch.equal(field, past), f"field misses {(past & ~field).nonzero().tolist()}"
+
+
+def test_conditional_label_changes_the_output_and_needs_y():
+    m = small(n_classes=10)
+    x = torch.randint(0, 2, (3, 1, 7, 7)).double()
+    assert not torch.allclose(m(x, y=torch.tensor([0, 0, 0])), m(x, y=torch.tensor([1, 1, 1])))
+    with pytest.raises(ValueError, match="class-conditional"):
+        m(x)
+    with pytest.raises(ValueError, match=r"\[0, 9\]"):
+        m(x, y=torch.tensor([0, 10, 1]))
+    with pytest.raises(ValueError, match="unconditional"):
+        small()(x, y=torch.tensor([1, 2, 3]))
+
+
+def test_marginal_log_prob_is_the_sum_over_classes():
+    m = small(n_classes=3)
+    m.set_class_prior(torch.tensor([1.0, 2.0, 7.0]))
+    x = torch.randint(0, 2, (4, 1, 7, 7)).double()
+    lp = torch.stack([m.log_prob(x, y=torch.full((4,), c)) for c in range(3)], 1)
+    ref = torch.logsumexp(lp + torch.tensor([0.1, 0.2, 0.7], dtype=torch.float64).log(), 1)
+    torch.testing.assert_close(m.log_prob(x), ref)
+    # it is a distribution: summing p(x) over all 2^D images would give 1; check on a 2 x 2 model instead
+    tiny = GatedPixelCNN(channels=3, n_layers=2, n_classes=2, height=2, width=2).double()
+    allx = torch.tensor([[int(b) for b in f"{i:04b}"] for i in range(16)], dtype=torch.float64).view(16, 1, 2, 2)
+    assert math.isclose(tiny.log_prob(allx).exp().sum().item(), 1.0, rel_tol=1e-9)
+
+
+def test_samplers_agree_for_the_same_seed():
+    for m, y in [(small(), None), (small(n_classes=10), torch.tensor([2, 5, 9]))]:
+        out = {}
+        for method in ("naive", "crop", "cache"):
+            g = torch.Generator().manual_seed(3)
+            out[method] = m.sample(3, y=y, generator=g, return_probs=True, method=method)
+        for method in ("crop", "cache"):
+            assert torch.equal(out[method][0], out["naive"][0]), method
+            torch.testing.assert_close(out[method][1], out["naive"][1])
+
+
+def test_sample_probs_are_the_models_conditionals():
+    m = small(n_classes=10)
+    x, p = m.sample(2, y=4, generator=torch.Generator().manual_seed(0), return_probs=True)
+    torch.testing.assert_close(p, torch.sigmoid(m(x, y=torch.tensor([4, 4]))))
+    assert set(x.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_sample_draws_labels_from_the_prior_and_validates():
+    m = small(n_classes=10)
+    m.set_class_prior(torch.eye(10)[6])  # all mass on 6
+    x = m.sample(2, generator=torch.Generator().manual_seed(0))
+    g = torch.Generator().manual_seed(0)
+    torch.multinomial(m.log_prior.exp(), 2, replacement=True, generator=g)
+    assert torch.equal(x, m.sample(2, y=6, generator=g))
+    with pytest.raises(ValueError, match="method"):
+        m.sample(1, y=1, method="fast")
+    with pytest.raises(ValueError, match="labels"):
+        m.sample(2, y=torch.tensor([1, 2, 3]))
+
+
+def test_conditioning_is_inside_the_gates():
+    # with V = 0 the label has no effect; the label terms are V's rows, one (2p) pair per layer
+    m = small(n_classes=4)
+    x = torch.randint(0, 2, (2, 1, 7, 7)).double()
+    terms = m.label_terms(torch.tensor([1, 3]))
+    assert len(terms) == 3 and terms[0][0].shape == (2, 12)
+    with torch.no_grad():
+        m.V.weight.zero_()
+    torch.testing.assert_close(m(x, y=torch.tensor([0, 0])), m(x, y=torch.tensor([3, 1])))
+
+
+def test_checkpoint_round_trip(tmp_path, monkeypatch):
+    import arlib.checkpoints as ck
+
+    monkeypatch.setattr(ck, "DIR", tmp_path)
+    m = small(n_classes=10).float()
+    m.set_class_prior(torch.arange(1.0, 11.0))
+    ck.save(m, "g", {"note": "test"}, directory=tmp_path)
+    back = ck.load_model("g")
+    x = torch.randint(0, 2, (2, 1, 7, 7)).float()
+    torch.testing.assert_close(back.log_prob(x), m.log_prob(x))
+    torch.testing.assert_close(back.log_prior, m.log_prior)
