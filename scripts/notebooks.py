@@ -26,11 +26,15 @@ def is_checked(cell) -> bool:
 
 def clean(nb, keep: dict[int, list] | None = None) -> None:
     """Strip outputs in place; checked cells keep their stream/text outputs (or ``keep[i]``)."""
+    n_code = 0
     for i, cell in enumerate(nb.cells):
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
+        n_code += 1
+        # nbval refuses a reference cell with outputs but no execution count ("unrun"), so a
+        # checked cell keeps its position among the code cells as its count; others have none.
+        cell.execution_count = n_code if is_checked(cell) else None
         outs = keep.get(i, cell.outputs) if keep is not None else cell.outputs
         if is_checked(cell):
             kept = []
@@ -39,7 +43,7 @@ def clean(nb, keep: dict[int, list] | None = None) -> None:
                     kept.append(nbformat.v4.new_output("stream", name="stdout", text=o.text))
                 elif o.output_type == "execute_result" and "text/plain" in o.get("data", {}):
                     kept.append(nbformat.v4.new_output("execute_result", data={"text/plain": o.data["text/plain"]},
-                                                       execution_count=None))
+                                                       execution_count=n_code))
             cell.outputs = kept
         else:
             cell.outputs = []

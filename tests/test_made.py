@@ -174,3 +174,50 @@ def test_checkpoint_round_trip(tmp_path, monkeypatch):
     m.eval()
     assert torch.allclose(m.ensemble_log_prob(xs), m2.ensemble_log_prob(xs))
     assert math.isclose(float(m2.log_prob(xs).sum()), float(m.log_prob(xs).sum()), rel_tol=1e-6)
+
+
+# ---------------------------------------------------------------- exercise checkers (chapter 6)
+
+from arlib.exercises import ExerciseError, ch06  # noqa: E402
+
+
+def test_check_small_masks():
+    ch06.check_small_masks([[1, 0, 0], [1, 1, 0]], [[0, 0], [1, 0], [1, 1]])
+    with pytest.raises(ExerciseError, match="transposed"):
+        ch06.check_small_masks([[1, 1], [0, 1], [0, 0]], [[0, 0], [1, 0], [1, 1]])
+    with pytest.raises(ExerciseError, match=">="):
+        ch06.check_small_masks([[0, 0, 0], [1, 0, 0]], [[0, 0], [1, 0], [1, 1]])
+    with pytest.raises(ExerciseError, match="strict|m\\^0\\(d\\) > m\\^1"):
+        ch06.check_small_masks([[1, 0, 0], [1, 1, 0]], [[1, 0], [1, 1], [1, 1]])
+    with pytest.raises(ExerciseError, match="0s and 1s"):
+        ch06.check_small_masks([[2, 0, 0], [1, 1, 0]], [[0, 0], [1, 0], [1, 1]])
+
+
+def _masks(degrees, out_op=torch.gt, hid_op=torch.ge, transpose=False):
+    hidden = [hid_op(b[:, None], a[None, :]).float() for a, b in zip(degrees[:-1], degrees[1:])]
+    out = hidden + [out_op(degrees[0][:, None], degrees[-1][None, :]).float()]
+    return [m.T for m in out] if transpose else out
+
+
+def test_check_masks_fn():
+    ch06.check_masks_fn(_masks)
+    with pytest.raises(ExerciseError, match="output mask uses >="):
+        ch06.check_masks_fn(lambda d: _masks(d, out_op=torch.ge))
+    with pytest.raises(ExerciseError, match="uses >;"):
+        ch06.check_masks_fn(lambda d: _masks(d, hid_op=torch.gt))
+    with pytest.raises(ExerciseError, match="transposed"):
+        ch06.check_masks_fn(lambda d: _masks(d, transpose=True))
+    with pytest.raises(ExerciseError, match="need"):
+        ch06.check_masks_fn(lambda d: _masks(d)[:-1])
+
+
+def test_check_ensemble():
+    ch06.check_ensemble(ch06.ensemble_reference)
+    with pytest.raises(ExerciseError, match="geometric"):
+        ch06.check_ensemble(lambda lp: lp.mean(0))
+    with pytest.raises(ExerciseError, match="subtract log K"):
+        ch06.check_ensemble(lambda lp: torch.logsumexp(lp, 0))
+    with pytest.raises(ExerciseError, match="underflows"):
+        ch06.check_ensemble(lambda lp: lp.exp().mean(0).log())
+    with pytest.raises(ExerciseError, match="shape"):
+        ch06.check_ensemble(lambda lp: torch.logsumexp(lp, 1))

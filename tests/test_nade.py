@@ -117,3 +117,70 @@ def test_input_checks_and_arguments():
         NADE(3, 0)
     with pytest.raises(ValueError, match="positive int"):
         NADE(3, 2).sample(0)
+
+
+# ---------------------------------------------------------------- exercise checkers (chapter 5)
+
+from arlib.exercises import ExerciseError, ch05  # noqa: E402
+
+
+def test_check_break_even():
+    ch05.check_break_even(195)
+    with pytest.raises(ExerciseError, match="not smaller"):
+        ch05.check_break_even(196)
+    with pytest.raises(ExerciseError, match="break-even"):
+        ch05.check_break_even(150)
+    with pytest.raises(ExerciseError, match="whole number"):
+        ch05.check_break_even(195.6)
+
+
+def _logits_inclusive(x, W, c, V, b):
+    a = c.expand(x.shape[0], -1)
+    out = []
+    for i in range(x.shape[1]):
+        a = a + x[:, i:i + 1] * W[:, i]
+        out.append(torch.sigmoid(a) @ V[i] + b[i])
+    return torch.stack(out, 1)
+
+
+def test_check_running_sum():
+    ch05.check_running_sum(ch05.running_sum_reference)
+    with pytest.raises(ExerciseError, match="used x_i itself"):
+        ch05.check_running_sum(_logits_inclusive)
+    with pytest.raises(ExerciseError, match="hidden bias c"):
+        ch05.check_running_sum(lambda x, W, c, V, b: ch05.running_sum_reference(x, W, torch.zeros_like(c), V, b))
+    with pytest.raises(ExerciseError, match="probabilities"):
+        ch05.check_running_sum(lambda *a: torch.sigmoid(ch05.running_sum_reference(*a)))
+    with pytest.raises(ExerciseError, match="shape"):
+        ch05.check_running_sum(lambda *a: ch05.running_sum_reference(*a).T)
+    with pytest.raises(ExerciseError, match="raised"):
+        ch05.check_running_sum(lambda *a: 1 / 0)
+
+
+def test_check_completion():
+    ch05.check_completion(ch05.complete_reference)
+
+    def overwrites(model, x_top, g):
+        x, p = ch05.complete_reference(model, x_top, g)
+        x[:, 0] = 1 - x[:, 0]
+        return x, p
+
+    with pytest.raises(ExerciseError, match="first k pixels changed"):
+        ch05.check_completion(overwrites)
+
+    def stale_sum(model, x_top, g):  # never updates the running sum after the given pixels
+        B, k = x_top.shape
+        x = torch.zeros(B, model.D, dtype=x_top.dtype)
+        x[:, :k] = x_top
+        a = model.c + x_top @ model.W[:, :k].T
+        probs = torch.zeros_like(x)
+        for i in range(k, model.D):
+            p = torch.sigmoid(torch.sigmoid(a) @ model.V[i] + model.b[i]).detach()
+            x[:, i] = (torch.rand(B, generator=g, dtype=x.dtype) < p).to(x.dtype)
+            probs[:, i] = p
+        return x, probs
+
+    with pytest.raises(ExerciseError, match="running sum"):
+        ch05.check_completion(stale_sum)
+    with pytest.raises(ExerciseError, match="pair"):
+        ch05.check_completion(lambda m, x, g: ch05.complete_reference(m, x, g)[0])

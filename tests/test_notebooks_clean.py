@@ -21,13 +21,14 @@ def test_stripped_and_setup_cell(path):
     code = [c for c in cells if c["cell_type"] == "code"]
     for i, c in enumerate(code, 1):
         src = "".join(c["source"])
-        assert c.get("execution_count") is None, f"{path.name}: code cell {i} has an execution count"
         if src.lstrip().startswith(MARK):
+            assert c.get("execution_count") is not None, f"{path.name}: checked cell {i} needs an execution count for nbval"
             assert c["outputs"], (f"{path.name}: checked code cell {i} has no recorded output, so nbval checks "
                                   "nothing; run python scripts/notebooks.py record")
             assert all(o["output_type"] in ("stream", "execute_result") and "image/png" not in o.get("data", {})
                        for o in c["outputs"]), f"{path.name}: checked cell {i} may only keep text output"
         else:
+            assert c.get("execution_count") is None, f"{path.name}: code cell {i} has an execution count"
             assert not c["outputs"], f"{path.name}: code cell {i} has stored outputs; run python scripts/notebooks.py strip"
     assert "google.colab" in "".join(code[0]["source"]), f"{path.name}: the first code cell must be the setup cell"
     for i, c in enumerate(code[1:], 2):

@@ -9,7 +9,6 @@ Each raises ``ExerciseError`` saying what is wrong, or prints a confirmation.
 """
 from __future__ import annotations
 
-import math
 from typing import Callable, Mapping, Sequence
 
 import numpy as np

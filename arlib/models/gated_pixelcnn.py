@@ -142,7 +142,8 @@ class GatedPixelCNN(AutoregressiveModel):
     def log_joint(self, x: torch.Tensor) -> torch.Tensor:
         """log p(y) + log p(x | y) for every class y: shape (B, n_classes), one pass per class."""
         xf = x.to(self._dtype())
-        cols = [self.log_prior[c] + self.log_prob_from_logits(self(xf, y=torch.full((x.shape[0],), c,
+        log_prior = self.log_prior.to(xf.dtype).log_softmax(0)  # exactly normalised in the working dtype
+        cols = [log_prior[c] + self.log_prob_from_logits(self(xf, y=torch.full((x.shape[0],), c,
                                                                                    device=x.device)), xf)
                 for c in range(self.n_classes)]
         return torch.stack(cols, dim=1)

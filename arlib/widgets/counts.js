@@ -48,7 +48,7 @@ function render({ model, el }) {
   const knobs = { n: model.get("n"), d: model.get("d"), k: model.get("k"), h: model.get("h"), H: model.get("H") };
   const nMax = model.get("n_max"), markN = model.get("mark_n");
   const fixed = model.get("fixed").map(([label, c]) => [label, BigInt(c)]);
-  let yCap = "all";
+  let yCap = "12"; // start zoomed in on the models we train; "everything" shows the tabular count's climb
 
   const specs = [
     ["n", "n", 1, 1000], ["d", "d", 2, 256], ["k", "k", 0, 16], ["h", "|h|", 1, 1000], ["H", "H", 1, 2000],
@@ -105,6 +105,7 @@ function render({ model, el }) {
     svg.replaceChildren();
     let yMax = 1;
     for (const pts of Object.values(lines)) for (const [, y] of pts) yMax = Math.max(yMax, y);
+    const top = yMax;
     if (yCap !== "all") yMax = Math.min(yMax, Number(yCap));
     yMax = Math.ceil(yMax);
     const sx = (n) => padL + ((n - 1) / (nMax - 1)) * (W - padL - padR);
@@ -130,6 +131,10 @@ function render({ model, el }) {
     if (markN <= nMax) {
       svg.append(mk("line", { x1: sx(markN), y1: padT, x2: sx(markN), y2: sy(0), stroke: "#333", "stroke-dasharray": "5 3" }));
       svg.append(mk("text", { x: sx(markN) - 3, y: padT + 10, "text-anchor": "end", "font-size": 10 }, `MNIST n = ${markN}`));
+    }
+    if (top > yMax) {
+      svg.append(mk("text", { x: padL + 6, y: padT + 10, "font-size": 10, fill: "#e4572e" },
+                    `curves above 10^${yMax} run along the top (choose "everything")`));
     }
     svg.append(mk("line", { x1: sx(knobs.n), y1: padT, x2: sx(knobs.n), y2: sy(0), stroke: "#e4572e", "stroke-dasharray": "1 2" }));
     // the families (clipped at the top when y is capped)

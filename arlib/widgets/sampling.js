@@ -30,7 +30,7 @@ function render({ model, el }) {
   // the Bernoulli the current pixel is drawn from (sample 1): a bar of p and the drawn value
   const bar = draw.el("canvas", { width: 220, height: 40, class: "arlib-canvas" });
   const bctx = bar.getContext("2d");
-  const stepSlider = draw.slider({ label: "step", min: 0, max: D - 1, value: step,
+  const stepSlider = draw.slider({ label: "step", min: 0, max: D - 1, value: step, format: (v) => `${v + 1} / ${D}`,
                                    onInput: (v) => { stop(); go(v, true); } });
   const button = (text, title, fn) => {
     const b = draw.el("button", { type: "button", title, text });
@@ -49,15 +49,15 @@ function render({ model, el }) {
       draw.el("div", { class: "arlib-controls" }, [
         stepSlider.node,
         draw.el("div", { class: "arlib-control" }, [
-          button("⏮", "first step", () => { stop(); go(0, true); }),
+          button("first", "first step", () => { stop(); go(0, true); }),
           button("−1", "one step back", () => { stop(); go(step - 1, true); }),
           playBtn,
           button("+1", "one step on", () => { stop(); go(step + 1, true); }),
-          button("⏭", "last step", () => { stop(); go(D - 1, true); }),
+          button("last", "last step", () => { stop(); go(D - 1, true); }),
         ]),
         speedSel.node,
         draw.el("figure", { class: "arlib-figure" }, [bar, draw.el("figcaption", {
-          text: "p(x_i = 1 | x_<i) of this pixel (sample 1); ▲ = the uniform draw's side" })]),
+          text: "p(x_i = 1 | x_<i) of this pixel, sample 1 (▲: x_i = 1 when a uniform u < p)" })]),
         panel.node,
       ]),
       draw.el("div", {}, [
@@ -130,7 +130,7 @@ function render({ model, el }) {
 
   function play() {
     if (step >= D - 1) go(0, true);
-    playBtn.textContent = "⏸ pause";
+    playBtn.textContent = "pause";
     timer = setInterval(() => {
       if (step >= D - 1) { stop(); return; }
       go(step + speed, true);

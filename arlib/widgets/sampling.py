@@ -146,8 +146,8 @@ class SamplingExplorer(Explorer):
         steps = sorted({min(D - 1, round(j * (D - 1) / max(n_frames - 1, 1))) for j in range(n_frames)})
         frames = self.frames(steps)
         k = len(self.x)
-        fig, axes = plt.subplots(2, k, figsize=(1.3 * k + 0.6, 3.0), squeeze=False, dpi=dpi)
-        cmap_x = plt.get_cmap("gray").copy()
+        fig, axes = plt.subplots(2, k, figsize=(1.9 * k + 0.4, 4.2), squeeze=False, dpi=dpi)
+        cmap_x = plt.get_cmap("gray_r").copy()  # 1 = black ink, as in the explorer
         cmap_x.set_bad("#cfe3f3")  # not drawn yet
         cmap_p = plt.get_cmap("viridis").copy()
         cmap_p.set_bad("#ffffff")
@@ -155,11 +155,14 @@ class SamplingExplorer(Explorer):
         for j in range(k):
             ims.append((axes[0, j].imshow(frames[0][0][j], cmap=cmap_x, vmin=0, vmax=1),
                         axes[1, j].imshow(frames[0][1][j], cmap=cmap_p, vmin=0, vmax=1)))
-            for ax in axes[:, j]:
-                ax.set_axis_off()
-        axes[0, 0].set_title("sample so far", fontsize=8, loc="left")
-        axes[1, 0].set_title("p(x_i = 1 | x_<i)", fontsize=8, loc="left")
-        title = fig.suptitle("", fontsize=9)
+            for ax in axes[:, j]:  # a thin frame, so that white (0) pixels show where the image ends
+                ax.set_xticks([])
+                ax.set_yticks([])
+                for spine in ax.spines.values():
+                    spine.set_color("#bbbbbb")
+        axes[0, 0].set_title("sample so far (blue: not yet)", fontsize=9, loc="left")
+        axes[1, 0].set_title("p(x_i = 1 | x_<i)", fontsize=9, loc="left")
+        title = fig.suptitle("", fontsize=10)
         fig.tight_layout()
 
         def show(f):
