@@ -1,6 +1,8 @@
 """Chapter 11: the stack masks, the gated block, GatedPixelCNN (no blind spot, autoregressive, sampling)."""
 import math
 
+import numpy as np
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -218,3 +220,67 @@ def test_checkpoint_round_trip(tmp_path, monkeypatch):
     x = torch.randint(0, 2, (2, 1, 7, 7)).float()
     torch.testing.assert_close(back.log_prob(x), m.log_prob(x))
     torch.testing.assert_close(back.log_prior, m.log_prior)
+
+
+# ---- the class-conditional sampling explorer (arlib.widgets.ClassSamplingExplorer) ----
+import json  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+from arlib.widgets import ClassSamplingExplorer  # noqa: E402
+
+
+def _explorer():
+    m = small(n_classes=10)
+    return m, ClassSamplingExplorer.from_model(m, classes=[1, 4, 7], seeds=[0, 5], step=10)
+
+
+def test_explorer_records_the_runs_by_class_and_seed():
+    m, w = _explorer()
+    state = w.get_state()
+    assert state["_anywidget_id"] == "arlib.widgets.gated_stacks.ClassSamplingExplorer"
+    assert len(state["x"]) == 6 and len(state["x"][0]) == 49
+    # run (class 4, seed 5) is image 1 of the batch sampled with seed 5
+    g = torch.Generator().manual_seed(5)
+    x, p = m.sample(3, y=torch.tensor([1, 4, 7]), generator=g, return_probs=True)
+    assert state["x"][1 * 2 + 1] == x[1].flatten().long().tolist()
+    assert state["probs"][1 * 2 + 1] == pytest.approx(p[1].flatten().tolist(), abs=1e-4)
+    r = w.readout(label=1, seed=1, step=20)
+    assert r["label"] == 4 and r["seed"] == 5 and (r["row"], r["col"]) == (2, 6)
+    assert r["value"] == int(x[1, 0, 2, 6]) and r["field_count"] > 0
+    assert r == ClassSamplingExplorer.expected_readout(state, {"label": 4, "seed": 5, "step": 20})
+    assert len(json.dumps({k: v for k, v in state.items() if not isinstance(v, bytes)})) < 1_000_000
+
+
+@pytest.mark.parametrize("kwargs, msg", [
+    (dict(x=np.zeros((2, 49)), probs=np.zeros((2, 49)), classes=[0, 1], seeds=[0, 1]), "4 runs"),
+    (dict(x=np.full((1, 49), 0.5), probs=np.zeros((1, 49)), classes=[0], seeds=[0]), "binary"),
+    (dict(x=np.zeros((1, 49)), probs=np.full((1, 49), 2.0), classes=[0], seeds=[0]), "probabilities"),
+    (dict(x=np.zeros((1, 49)), probs=np.zeros((1, 49)), classes=[0], seeds=[0], label=1), "label"),
+    (dict(x=np.zeros((1, 49)), probs=np.zeros((1, 49)), classes=[0], seeds=[0], step=48), "step"),
+    (dict(x=np.zeros((1, 49)), probs=np.zeros((1, 49)), classes=[0], seeds=[0], kernel_size=4), "kernel_size"),
+])
+def test_explorer_input_checks(kwargs, msg):
+    with pytest.raises(ValueError, match=msg):
+        ClassSamplingExplorer(shape=(7, 7), **kwargs)
+
+
+def test_explorer_needs_a_conditional_model():
+    with pytest.raises(ValueError, match="class-conditional"):
+        ClassSamplingExplorer.from_model(small())
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_explorer_js_field_is_the_gated_stack_field(tmp_path):
+    esm = ClassSamplingExplorer._esm
+    (tmp_path / "bundle.mjs").write_text(esm + "\nexport { gatedField };\n")
+    cases = [(7, 9, 3, 3, 5, 4, 6), (10, 10, 10, 3, 3, 9, 9), (8, 8, 2, 5, 5, 5, 1), (28, 28, 12, 3, 5, 14, 20)]
+    (tmp_path / "main.mjs").write_text(
+        'import { gatedField } from "./bundle.mjs";\n'
+        f"const cases = {json.dumps(cases)};\n"
+        "console.log(JSON.stringify(cases.map(([H, W, L, k, k0, r, c]) => Array.from(gatedField(H, W, L, k, k0, r, c)))));\n")
+    out = subprocess.run(["node", str(tmp_path / "main.mjs")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    for (H, W, L, k, k0, r, c), got in zip(cases, json.loads(out.stdout)):
+        ref = gated_stack_field(L, k, (H, W), (r, c), k0).flatten().int().tolist()
+        assert got == ref, (H, W, L, k, k0, r, c)

@@ -14,9 +14,11 @@ from .counts import CountsExplorer
 from .sampling import SamplingExplorer
 from .classifier import SoftmaxExplorer
 from .receptive import ReceptiveFieldExplorer  # chapter 10
+from .gated_stacks import ClassSamplingExplorer  # chapter 11
 
 __all__ = ["Explorer", "PixelBitsExplorer", "CountsExplorer", "SamplingExplorer", "SoftmaxExplorer", "colab_setup",
-           "CompletionExplorer", "FilterExplorer", "MadeMaskExplorer", "ReceptiveFieldExplorer"]
+           "CompletionExplorer", "FilterExplorer", "MadeMaskExplorer", "ReceptiveFieldExplorer",
+           "ClassSamplingExplorer"]
 
 
 def colab_setup() -> bool:
