@@ -49,10 +49,10 @@ def test_categorical_input_checks():
 
 
 def test_closed_form_and_sgd_agree_and_beat_uniform():
-    x = load_binarized_mnist("train", n=5000)
+    x = load_binarized_mnist("train", n=1000)
     cf = IndependentBernoulli().fit_closed_form(x)
     sgd = IndependentBernoulli()
-    fit(sgd, x, epochs=200, batch_size=5000, lr=0.3, progress=False)
+    fit(sgd, x, epochs=150, batch_size=1000, lr=0.3, progress=False)
     e_cf, e_sgd = evaluate(cf, x), evaluate(sgd, x)
     assert e_cf.nll < 784 * math.log(2)  # beats the uniform distribution
     assert abs(e_sgd.nll - e_cf.nll) < 0.5  # maximum likelihood by gradient reaches the closed form

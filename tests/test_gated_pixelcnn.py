@@ -284,3 +284,46 @@ def test_explorer_js_field_is_the_gated_stack_field(tmp_path):
     for (H, W, L, k, k0, r, c), got in zip(cases, json.loads(out.stdout)):
         ref = gated_stack_field(L, k, (H, W), (r, c), k0).flatten().int().tolist()
         assert got == ref, (H, W, L, k, k0, r, c)
+
+
+# ---- exercise checkers (arlib.exercises.ch11) ----
+from arlib.exercises import ExerciseError, ch11  # noqa: E402
+
+
+def test_check_layer_params():
+    ch11.check_layer_params(lambda p, k: 2 * p * p * k * k + 2 * p + 2 * p * p * k + 2 * p + 4 * p * p + 2 * p + 2 * (p * p + p))
+    with pytest.raises(ExerciseError, match="skip|residual"):
+        ch11.check_layer_params(lambda p, k: 2 * p * p * k * k + 2 * p + 2 * p * p * k + 2 * p + 4 * p * p + 2 * p + p * p + p)
+
+
+def test_check_gated_field():
+    ch11.check_gated_field(ch11.gated_field_reference)
+    ch11.check_gated_field(lambda L, k, shape, pixel, k0: gated_stack_field(L, k, shape, pixel, k0))
+    from arlib.receptive import stack_field
+
+    with pytest.raises(ExerciseError, match="misses|includes"):  # the option-1 field has a blind spot
+        ch11.check_gated_field(lambda L, k, shape, pixel, k0: stack_field(L, k, shape, pixel, first_kernel_size=k0))
+
+
+def test_check_reach_rows():
+    ch11.check_reach_rows(lambda L, k, k0: k0 // 2 + (L - 1) * (k // 2))
+    with pytest.raises(ExerciseError, match="k0 // 2"):
+        ch11.check_reach_rows(lambda L, k, k0: L * (k // 2))
+
+
+def test_check_leak_columns():
+    ch11.check_leak_columns([-2, -1, 0, 1, 2])
+    with pytest.raises(ExerciseError, match="itself"):
+        ch11.check_leak_columns([-2, -1])
+
+
+def test_check_marginal():
+    m = small(n_classes=3)
+    with torch.no_grad():
+        m.V.weight.mul_(30)  # make the classes disagree, so that wrong answers differ from the truth
+    x = torch.randint(0, 2, (2, 1, 7, 7)).double()
+    ch11.check_marginal(lambda model, x: torch.logsumexp(model.log_joint(x), 1), m, x)
+    with pytest.raises(ExerciseError, match="best class"):
+        ch11.check_marginal(lambda model, x: model.log_joint(x).max(1).values, m, x)
+    with pytest.raises(ExerciseError, match="averaged"):
+        ch11.check_marginal(lambda model, x: (model.log_joint(x) - model.log_prior.log_softmax(0)).mean(1), m, x)

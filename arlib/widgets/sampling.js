@@ -15,7 +15,8 @@ function render({ model, el }) {
   let timer = null, speed = 1;
 
   const box = draw.root(el, "SamplingExplorer");
-  const scale = Math.max(2, Math.min(6, Math.floor(168 / Math.max(H, W))));
+  // pixels per image pixel: all samples side by side in about 620 px (a book column), at most 6
+  const scale = Math.max(2, Math.min(6, Math.floor(168 / Math.max(H, W)), Math.floor((620 / nShow - 16) / W)));
   // one column per sample: the image so far above its probability map so far
   const panels = xs.map((_, j) => {
     const img = draw.el("canvas", { width: W * scale, height: H * scale, class: "arlib-canvas" });
