@@ -175,3 +175,38 @@ def test_ch09_checkers_accept_the_solutions_and_explain_wrong_answers():
     for call, match in wrong:
         with pytest.raises(ExerciseError, match=match):
             call()
+
+
+# ------------------------------------------------------------------ coloured MNIST (chapter 9)
+
+def test_colour_mnist_is_deterministic_and_quantised():
+    from arlib.data import load_binarized_mnist
+    from arlib.data.colour import colour_to_rgb, colours_of, load_colour_mnist
+
+    x = load_colour_mnist("train", n=50)
+    assert x.shape == (50, 3, 28, 28) and x.dtype == torch.float32
+    assert torch.equal(x, load_colour_mnist("train", n=50))            # the same every time
+    assert set(x.unique().tolist()) <= {0.0, 1.0, 2.0, 3.0}
+    bits = load_binarized_mnist("train", shape="image", n=50)
+    bg, fg = colours_of("train", 50)
+    assert (bg < 2).all() and (fg >= 2).all()                           # strokes always lighter
+    # every pixel is the image's background or stroke colour, as the bits say
+    want = torch.where(bits.bool(), torch.tensor(fg, dtype=torch.float32)[:, :, None, None],
+                       torch.tensor(bg, dtype=torch.float32)[:, :, None, None])
+    assert torch.equal(x, want)
+    small = load_colour_mnist("valid", n=10, size=14, levels=8)
+    assert small.shape == (10, 3, 14, 14) and small.max() <= 7
+    assert not torch.equal(load_colour_mnist("valid", n=10)[:, :, 0, 0], load_colour_mnist("train", n=10)[:, :, 0, 0])
+    rgb = colour_to_rgb(x[:2])
+    assert rgb.shape == (2, 28, 28, 3) and rgb.min() >= 0 and rgb.max() <= 1
+    for kwargs, match in [(dict(size=20), "size"), (dict(levels=1), "levels"), (dict(split="dev"), "split")]:
+        with pytest.raises(ValueError, match=match):
+            load_colour_mnist(**{"n": 2, **kwargs})
+
+
+def test_colour_recipe_builds_a_valid_model():
+    from arlib.recipes import pixelcnn as recipe
+
+    m = recipe.build_colour()
+    assert m.event_shape == (3, 14, 14) and m.num_values == 4
+    assert sum(p.numel() for p in m.parameters()) == counting.pixelcnn(3, 24, 5, 3, 5, num_values=4)

@@ -76,12 +76,13 @@ function render({ model, el }) {
     if (text !== undefined) e.textContent = text;
     return e;
   };
+  const CAPTION = `Log-scale count against n (dashed: MNIST, n = ${markN}; dotted: the slider's n).`;
+  const caption = draw.el("figcaption", { text: CAPTION, style: { maxWidth: `${W}px` } });
   const note = draw.el("div", { style: { fontSize: "12px", color: "#555", maxWidth: "540px" } });
   box.append(
     draw.el("div", { class: "arlib-row" }, [
       draw.el("div", { class: "arlib-controls" }, [...specs.map(([key]) => sliders[key].node), cap.node]),
-      draw.el("figure", { class: "arlib-figure" }, [svg, draw.el("figcaption", {
-        text: "log-scale count against n (dashed: MNIST, n = " + markN + "; dotted: the slider's n)" })]),
+      draw.el("figure", { class: "arlib-figure" }, [svg, caption]),
     ]),
     tableNode, note,
   );
@@ -132,10 +133,7 @@ function render({ model, el }) {
       svg.append(mk("line", { x1: sx(markN), y1: padT, x2: sx(markN), y2: sy(0), stroke: "#333", "stroke-dasharray": "5 3" }));
       svg.append(mk("text", { x: sx(markN) - 3, y: padT + 10, "text-anchor": "end", "font-size": 10 }, `MNIST n = ${markN}`));
     }
-    if (top > yMax) {
-      svg.append(mk("text", { x: padL + 6, y: padT + 10, "font-size": 10, fill: "#e4572e" },
-                    `curves above 10^${yMax} run along the top (choose "everything")`));
-    }
+    caption.textContent = CAPTION + (top > yMax ? ` Curves above 10^${yMax} run along the top: choose "everything" to see them.` : "");
     svg.append(mk("line", { x1: sx(knobs.n), y1: padT, x2: sx(knobs.n), y2: sy(0), stroke: "#e4572e", "stroke-dasharray": "1 2" }));
     // the families (clipped at the top when y is capped)
     const colours = Object.fromEntries(FAMILIES.map(([key, , , c]) => [key, c]));
