@@ -144,3 +144,18 @@ def test_counts_explorer_state_and_readout():
         CountsExplorer(d=1)
     with pytest.raises(ValueError, match="positive int"):
         CountsExplorer(fixed=[("conv", 0)])
+
+
+# ---- every formula with an arlib model is tied to that model's stored parameters, at several sizes
+@pytest.mark.parametrize("n,H", [(3, 2), (20, 7), (784, 50)])
+def test_nade_count_is_the_model(n, H):
+    from arlib.models import NADE
+
+    assert sum(p.numel() for p in NADE(n, H).parameters()) == counting.nade(n, H)
+
+
+@pytest.mark.parametrize("D,hidden", [(5, [3]), (10, [8, 8]), (784, [100])])
+def test_made_count_is_the_model(D, hidden):
+    from arlib.models import MADE
+
+    assert sum(p.numel() for p in MADE(D, hidden).parameters()) == counting.made(D, hidden)
