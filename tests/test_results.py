@@ -1,0 +1,211 @@
+"""Chapter 12: the results table machinery, the binarization helpers, the Gaussian AR model, the checkers."""
+import math
+
+import pytest
+import torch
+
+import arlib.checkpoints as ck
+from arlib import results
+from arlib.exercises import ExerciseError, ch12
+from arlib.gaussian_ar import GaussianAR, banana, banana_log_prob, fit_gaussian_ar
+from arlib.models import MADE, FVSBN, IndependentBernoulli, GatedPixelCNN
+
+
+@pytest.fixture
+def shelf(tmp_path, monkeypatch):
+    """A checkpoint folder with two small models (bernoulli, made) and nothing else."""
+    monkeypatch.setattr(ck, "DIR", tmp_path)
+    monkeypatch.setattr(ck, "MANIFEST", tmp_path / "manifest.json")
+    torch.manual_seed(0)
+    b = IndependentBernoulli(784)
+    from arlib.data import load_binarized_mnist
+
+    b.fit_closed_form(load_binarized_mnist("train", n=2000))
+    ck.save(b, "bernoulli", {"train_seconds": 1.5, "epochs_run": 1}, directory=tmp_path)
+    m = MADE(784, [20], num_masks=3, ordering="random", seed=0)
+    ck.save(m, "made", {"train_seconds": 120.0, "epochs_run": 2}, directory=tmp_path)
+    return tmp_path
+
+
+def test_results_table_evaluates_shipped_and_skips_missing(shelf):
+    res = results.results_table(n_test=50, progress=False)
+    by = {r.model.name: r for r in res}
+    assert [r.model.name for r in res] == [m.name for m in results.BOOK_MODELS]
+    assert by["Independent Bernoulli"].status == "ok" and by["Independent Bernoulli"].params == 784
+    assert by["FVSBN"].status == "missing" and "scripts/train.py --model fvsbn" in by["FVSBN"].note
+    assert by["Gated PixelCNN"].status == "missing"
+    ok = [r for r in res if r.status == "ok"]
+    assert {r.model.name for r in ok} == {"Independent Bernoulli", "MADE, one mask", "MADE, mask ensemble"}
+    for r in ok:
+        assert r.n_test == 50 and r.nll > 0 and r.sample_seconds is not None and r.eval_seconds >= 0
+        assert math.isclose(r.bits_per_dim, r.nll / (784 * math.log(2)))
+    assert by["Independent Bernoulli"].train_seconds == 1.5 and by["MADE, one mask"].epochs == 2
+    # the numbers are the models' own: recompute them
+    from arlib.data import load_binarized_mnist
+
+    x = load_binarized_mnist("test", n=50)
+    bern = ck.load_model("bernoulli")
+    assert math.isclose(by["Independent Bernoulli"].nll, -bern.log_prob(x).double().mean().item(), rel_tol=1e-6)
+    made = ck.load_model("made")
+    with torch.no_grad():
+        assert math.isclose(by["MADE, mask ensemble"].nll, -made.ensemble_log_prob(x).double().mean().item(), rel_tol=1e-6)
+        assert math.isclose(by["MADE, one mask"].nll, -made.ensemble_log_prob(x, num_masks=1).double().mean().item(),
+                            rel_tol=1e-6)
+    md = results.results_markdown(res)
+    assert md.count("\n") == len(res) + 1 and "**missing**" in md and "86.64" in md
+
+
+def test_results_table_reports_a_broken_checkpoint(shelf):
+    import json
+
+    man = json.loads((shelf / "manifest.json").read_text())
+    man["made"]["sha256"] = "0" * 64  # a corrupted file
+    (shelf / "manifest.json").write_text(json.dumps(man))
+    res = results.results_table(n_test=10, progress=False, sample=False)
+    made = [r for r in res if r.model.checkpoint == "made"]
+    assert all(r.status == "error" and "sha256" in r.note for r in made)
+    assert "**error**" in results.results_markdown(res)
+
+
+def test_results_table_checks_n_test():
+    with pytest.raises(ValueError, match="n_test"):
+        results.results_table(n_test=0, progress=False)
+
+
+def test_evaluate_model_shapes_and_conditional_marginal():
+    x = torch.randint(0, 2, (6, 784)).float()
+    f = FVSBN(784)
+    assert math.isclose(results.evaluate_model(f, x), -f.log_prob(x).double().mean().item(), rel_tol=1e-6)
+    g = GatedPixelCNN(channels=4, n_layers=2, n_classes=3)
+    with torch.no_grad():
+        assert math.isclose(results.evaluate_model(g, x, batch_size=4), -g.log_prob(x.view(6, 1, 28, 28)).double().mean().item(),
+                            rel_tol=1e-5)
+    with pytest.raises(ValueError, match="how"):
+        results.evaluate_model(f, x, how="best")
+
+
+def test_lecture_table4_is_the_slide():
+    t = dict(results.LECTURE_TABLE4)
+    assert len(t) == 14 and t["PixelCNN"] == "81.30" and t["NADE [3]"] == "88.33" and t["MADE 2hl (32 masks) [8]"] == "86.64"
+    assert t["Diagonal BiLSTM (7 layers, h = 16)"] == "79.20" and t["DRAW [9]"] == "≤ 80.97"
+
+
+def test_default_n_test(monkeypatch):
+    monkeypatch.setenv("ARLIB_FULL", "1")
+    assert results.default_n_test() == 10_000
+    monkeypatch.setenv("ARLIB_FULL", "0")
+    assert results.default_n_test() == 1_000
+
+
+# ---- binarization helpers ----
+
+def test_block_grey_binarize_and_noise_floor():
+    x = torch.zeros(1, 784)
+    x.view(28, 28)[0, 0] = 1
+    x.view(28, 28)[0:2, 2:4] = 1
+    grey = results.block_grey(x)
+    assert grey.shape == (1, 14, 14) and grey[0, 0, 0] == 0.25 and grey[0, 0, 1] == 1.0 and grey.sum() == 1.25
+    assert torch.equal(results.binarize(torch.tensor([0.25, 0.5, 0.75]), "threshold"), torch.tensor([0.0, 0.0, 1.0]))
+    g = torch.Generator().manual_seed(0)
+    s = results.binarize(torch.full((10000,), 0.25), "sample", g)
+    assert abs(s.mean().item() - 0.25) < 0.02
+    h = results.noise_floor(torch.tensor([[0.5, 0.0, 1.0], [0.25, 0.25, 0.0]]))
+    assert torch.allclose(h, torch.tensor([math.log(2), 2 * (-(0.25 * math.log(0.25) + 0.75 * math.log(0.75)))],
+                                          dtype=torch.float64))
+    with pytest.raises(ValueError, match="scheme"):
+        results.binarize(grey, "round")
+
+
+# ---- the Gaussian autoregressive model ----
+
+def test_banana_log_prob_is_the_density():
+    # integrates to 1 on a grid
+    a = torch.linspace(-6, 6, 601)
+    b = torch.linspace(-2, 17, 951)
+    A, B = torch.meshgrid(a, b, indexing="ij")
+    p = banana_log_prob(torch.stack([A.flatten(), B.flatten()], 1)).exp()
+    assert abs(p.sum().item() * (a[1] - a[0]).item() * (b[1] - b[0]).item() - 1) < 1e-3
+    x = banana(5000, torch.Generator().manual_seed(0))
+    assert abs(x[:, 0].mean()) < 0.05 and abs(x[:, 1].mean() - (-0.5)) < 0.05  # E[x1^2/2 - 1] = -1/2
+
+
+def test_gaussian_ar_log_prob_is_normalised_and_sampling_matches():
+    torch.manual_seed(0)
+    m = GaussianAR(2, order=[1, 0], hidden=8)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.mul_(0.5)
+    a = torch.linspace(-8, 8, 401)
+    A, B = torch.meshgrid(a, a, indexing="ij")
+    with torch.no_grad():
+        p = m.log_prob(torch.stack([A.flatten(), B.flatten()], 1)).exp()
+    assert abs(p.sum().item() * (a[1] - a[0]).item() ** 2 - 1) < 1e-3
+    s = m.sample(20000, generator=torch.Generator().manual_seed(0))
+    mu, log_sigma = m.first.detach()
+    assert abs(s[:, 1].mean() - mu) < 0.05 and abs(s[:, 1].std() - log_sigma.exp()) < 0.05  # order[0] = dim 1
+
+
+def test_gaussian_ar_fits_the_banana_in_the_right_order():
+    x = banana(1000, torch.Generator().manual_seed(0))
+    right, wrong = GaussianAR(2, [0, 1]), GaussianAR(2, [1, 0])
+    fit_gaussian_ar(right, x, steps=300)
+    fit_gaussian_ar(wrong, x, steps=300)
+    true = -banana_log_prob(x).mean().item()
+    with torch.no_grad():
+        nll_right, nll_wrong = -right.log_prob(x).mean().item(), -wrong.log_prob(x).mean().item()
+    assert nll_right < true + 0.1 and nll_wrong > nll_right + 0.3
+
+
+def test_gaussian_ar_input_checks():
+    with pytest.raises(ValueError, match="permutation"):
+        GaussianAR(2, [0, 0])
+    with pytest.raises(ValueError, match=r"\(B, 2\)"):
+        GaussianAR(2).log_prob(torch.zeros(3, 3))
+
+
+# ---- checkers ----
+
+def test_check_conversions():
+    ch12.check_conversions(81.30 / (784 * math.log(2)), 3.00 * 3072 * math.log(2))
+    with pytest.raises(ExerciseError, match="ln 2"):
+        ch12.check_conversions(81.30 / 784, 3.00 * 3072 * math.log(2))
+    with pytest.raises(ExerciseError, match="3072"):
+        ch12.check_conversions(81.30 / (784 * math.log(2)), 3.00 * 1024 * math.log(2))
+
+
+def test_check_binarize():
+    ch12.check_binarize(results.binarize)
+    with pytest.raises(ExerciseError, match="g > 1/2"):
+        ch12.check_binarize(lambda g, s, gen: (g >= 0.5).float() if s == "threshold" else results.binarize(g, s, gen))
+    with pytest.raises(ExerciseError, match="generator"):
+        ch12.check_binarize(lambda g, s, gen: (torch.rand(g.shape) < g).float() if s == "sample" else (g > 0.5).float())
+
+
+def test_check_noise_floor():
+    ch12.check_noise_floor(results.noise_floor)
+    with pytest.raises(ExerciseError, match="NaN"):
+        ch12.check_noise_floor(lambda g: (-(g * g.log() + (1 - g) * (1 - g).log())).flatten(1).sum(1))
+    with pytest.raises(ExerciseError, match="bits"):
+        ch12.check_noise_floor(lambda g: results.noise_floor(g) / math.log(2))
+
+
+def test_check_log_conditionals():
+    torch.manual_seed(0)
+    f = FVSBN(784)
+    with torch.no_grad():
+        f.W.normal_(0, 0.01) if hasattr(f.W, "normal_") else None
+    x = torch.randint(0, 2, (3, 784)).float()
+
+    def right(model, x):
+        logits = model(x)
+        return -torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="none")
+
+    ch12.check_log_conditionals(right, f, x)
+    with pytest.raises(ExerciseError, match="log\\(1 - p\\)"):
+        ch12.check_log_conditionals(lambda m, x: torch.nn.functional.logsigmoid(m(x)), f, x)
+
+
+def test_check_sequential_steps():
+    ch12.check_sequential_steps(3072, 3072, 1)
+    with pytest.raises(ExerciseError, match="caching"):
+        ch12.check_sequential_steps(3072, 1, 1)
