@@ -176,19 +176,21 @@ class PixelCNN(AutoregressiveModel):
     def _sample_cache(self, n: int, generator, progress: bool):
         """Per pixel, compute each layer at that one position from cached activations.
 
-        ``bufs[l]`` holds the input of masked layer l, zero-padded by p_l = k_l // 2 rows on top and
-        p_l columns on each side; the activation of layer l at (r, s) reads the (p_l + 1) x k_l
-        window ``bufs[l][:, :, r : r + p_l + 1, s : s + k_l]`` (the rows below are masked out, and
-        so are the positions right of the centre, which are not computed yet).
+        ``bufs[l]`` holds the input of masked layer l position-major, ``(H + p_l, W + 2 p_l, n, C_l)``,
+        zero-padded by p_l = k_l // 2 rows on top and p_l columns on each side (position-major so that
+        a window is a few contiguous blocks of memory).  The activation of layer l at (r, s) reads the
+        (p_l + 1) x k_l window ``bufs[l][r : r + p_l + 1, s : s + k_l]``: the rows below are masked out,
+        and so are the positions right of the centre, which are not computed yet.
         """
         C, H, W = self.event_shape
         dev, dt = self._device(), self._dtype()
         layers = list(self.layers)
         pads = [layer.kernel_size[0] // 2 for layer in layers]
-        bufs = [torch.zeros(n, layer.in_channels, H + p, W + 2 * p, device=dev, dtype=dt)
+        bufs = [torch.zeros(H + p, W + 2 * p, n, layer.in_channels, device=dev, dtype=dt)
                 for layer, p in zip(layers, pads)]
-        # Masked, cropped weights as matrices (in * rows * k, out), computed once.
-        mats = [layer.masked_weight().reshape(layer.out_channels, -1).t().contiguous() for layer in layers]
+        # Masked, cropped weights as matrices (rows * k * in, out), in the window's order, computed once.
+        mats = [layer.masked_weight().permute(2, 3, 1, 0).reshape(-1, layer.out_channels).contiguous()
+                for layer in layers]
         biases = [layer.bias if layer.bias is not None else torch.zeros(layer.out_channels, device=dev, dtype=dt)
                   for layer in layers]
         h1, h2 = self.head
@@ -203,16 +205,16 @@ class PixelCNN(AutoregressiveModel):
                 for c in range(C):
                     for l in range(L):
                         p, k = pads[l], 2 * pads[l] + 1
-                        patch = bufs[l][:, :, r : r + p + 1, s : s + k].reshape(n, -1)
+                        patch = bufs[l][r : r + p + 1, s : s + k].permute(2, 0, 1, 3).reshape(n, -1)
                         h = torch.addmm(biases[l], patch, mats[l]).relu_()
                         if self.residual and l > 0:
-                            h += bufs[l][:, :, r + p, s + p]
+                            h += bufs[l][r + p, s + p]
                         if l + 1 < L:
                             q = pads[l + 1]
-                            bufs[l + 1][:, :, r + q, s + q] = h
+                            bufs[l + 1][r + q, s + q] = h
                     y = torch.addmm(h2.bias, torch.addmm(h1.bias, h, w1).relu_(), w2)  # (n, C [* K])
                     li = y[:, c] if self.binary else y[:, c * K : (c + 1) * K]
                     v, pv = self._draw(li, generator)
                     x[:, c, r, s], probs[:, c, r, s] = v, pv
-                    bufs[0][:, c, r + pads[0], s + pads[0]] = v * hi + lo
+                    bufs[0][r + pads[0], s + pads[0], :, c] = v * hi + lo
         return x, probs
