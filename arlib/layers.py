@@ -56,8 +56,8 @@ class MaskedConv2d(nn.Conv2d):
     arguments; ``weight`` keeps the full k x k kernel (masked taps get zero gradient).
 
     Efficiency: the rows of the kernel below the centre are all zero, so the forward pass crops the
-    kernel to its top k // 2 + 1 rows (about 40 % fewer multiply-adds for k = 3) and multiplies in
-    the mask once per call (a tiny tensor next to the activations).
+    kernel to its top k // 2 + 1 rows (a third fewer multiply-adds for k = 3, 43 % for k = 7) and
+    multiplies in the mask once per call (a tiny tensor next to the activations).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str,

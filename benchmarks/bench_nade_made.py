@@ -32,7 +32,7 @@ def _naive_logits(x, W, c, V, b):
     return out
 
 
-def _train_rate(params, logits_fn, x, repeats: int) -> float:
+def _train_step(params, logits_fn, x):
     opt = torch.optim.Adam(params, lr=1e-4)
 
     def step():
@@ -41,7 +41,24 @@ def _train_rate(params, logits_fn, x, repeats: int) -> float:
         loss.backward()
         opt.step()
 
-    return x.shape[0] / median_time(step, repeats=repeats)
+    return step
+
+
+def _paired(fns: list, repeats: int) -> list[float]:
+    """Median seconds of each function, measured in turns (a, b, a, b, ...) after one warm-up each,
+    so that a shared machine's drifting load falls on all of them alike."""
+    import statistics
+    import time
+
+    for f in fns:
+        f()
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for f, ts in zip(fns, times):
+            t0 = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t0)
+    return [statistics.median(ts) for ts in times]
 
 
 class _KarpathyMaskedLinear(nn.Linear):
@@ -72,9 +89,9 @@ def run(quick: bool = False) -> list[Row]:
     W, c, V, b = nade.W.detach(), nade.c.detach(), nade.V.detach(), nade.b.detach()
     x8 = x[:8]
     with torch.no_grad():
-        t_naive = median_time(lambda: _naive_logits(x8, W, c, V, b), repeats=1 if quick else 3)
-        t_loop = median_time(lambda: running_sum_logits(x8, W, c, V, b), repeats=r)
-        t_fused = median_time(lambda: nade(x8), repeats=r)
+        t_naive, t_loop, t_fused = _paired([lambda: _naive_logits(x8, W, c, V, b),
+                                            lambda: running_sum_logits(x8, W, c, V, b), lambda: nade(x8)],
+                                           1 if quick else 3)
         t_eval = median_time(lambda: nade(x), repeats=r)
     rows += [
         Row("NADE eval, 8 images", "naive O(n^2 H), H=500", 8 / t_naive, "img/s"),
@@ -85,8 +102,9 @@ def run(quick: bool = False) -> list[Row]:
 
     # ---- NADE training: Python loop over pixels (reference style) vs arlib
     ref = [p.detach().clone().requires_grad_() for p in (W, c, V, b)]
-    loop_rate = _train_rate(ref, lambda xb: running_sum_logits(xb, *ref), x, max(1, r - 2))
-    nade_rate = _train_rate(list(nade.parameters()), nade, x, r)
+    t_ref, t_nade = _paired([_train_step(ref, lambda xb: running_sum_logits(xb, *ref), x),
+                             _train_step(list(nade.parameters()), nade, x)], r)
+    loop_rate, nade_rate = B / t_ref, B / t_nade
     rows += [
         Row("NADE train", f"Python loop over pixels (pytorch-generative style), H=500, batch {B}", loop_rate, "img/s",
             "reference table: 372 img/s"),
@@ -96,11 +114,14 @@ def run(quick: bool = False) -> list[Row]:
 
     # ---- MADE training: one hidden layer of 500 (the lean reference), and the book's 2 x 500 x 32 masks
     kp = _karpathy_made()
-    kp_rate = _train_rate(list(kp.parameters()), kp, x, r)
     made1 = MADE(784, [500]).train()
-    made1_rate = _train_rate(list(made1.parameters()), made1, x, r)
     made2 = MADE(784, [500, 500], num_masks=32, ordering="random").train()
-    made2_rate = _train_rate(list(made2.parameters()), made2, x, r)
+    with torch.no_grad():
+        for _ in range(32):  # draw (and check) each of the 32 masks once, as the first steps of training do
+            made2(x[:1])
+    ts = _paired([_train_step(list(kp.parameters()), kp, x), _train_step(list(made1.parameters()), made1, x),
+                  _train_step(list(made2.parameters()), made2, x)], 10 * r)
+    kp_rate, made1_rate, made2_rate = (B / t for t in ts)
     rows += [
         Row("MADE train", f"karpathy/pytorch-made style, 1 x 500, batch {B}", kp_rate, "img/s", "reference table: 21,547 img/s"),
         Row("MADE train", f"arlib MADE, 1 x 500, 1 mask, batch {B}", made1_rate, "img/s",

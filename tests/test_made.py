@@ -221,3 +221,65 @@ def test_check_ensemble():
         ch06.check_ensemble(lambda lp: lp.exp().mean(0).log())
     with pytest.raises(ExerciseError, match="shape"):
         ch06.check_ensemble(lambda lp: torch.logsumexp(lp, 1))
+
+
+# ---------------------------------------------------------------- every ordering, every mask, any size
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from arlib.masks import made_masks, made_order  # noqa: E402
+from arlib.testing import AutoregressiveViolation  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(D=st.integers(2, 10), hidden=st.lists(st.integers(1, 12), min_size=1, max_size=3),
+       ordering=st.sampled_from(["natural", "random"]), seed=st.integers(0, 2**32 - 1), K=st.integers(1, 3))
+def test_autoregressive_for_any_size_ordering_seed_and_mask(D, hidden, ordering, seed, K):
+    m = _model(D, hidden, K=K, ordering=ordering, seed=seed)
+    for k in range(K):
+        m.set_mask(k)
+        assert torch.equal(m.order, made_order(D, ordering, seed + k))
+        assert_autoregressive(m, (D,))
+
+
+def test_the_autoregressive_test_catches_an_unmasked_output_layer():
+    m = _model(6, (16,), K=1, ordering="random", seed=2)
+    assert_autoregressive(m, (6,))
+    m.layers[-1].set_mask(torch.ones_like(m.layers[-1].mask))  # every output sees every hidden unit
+    with pytest.raises(AutoregressiveViolation):
+        assert_autoregressive(m, (6,))
+
+
+def test_made_refuses_masks_that_are_not_autoregressive(monkeypatch):
+    """MADE checks every mask it draws: masks with >= at the output (a hidden unit of degree d
+    feeding output d, so output d sees x_d) stop the model before it is ever used."""
+    import arlib.models.made as made_module
+
+    def wrong_masks(degrees):
+        masks = made_masks(degrees)
+        masks[-1] = (degrees[0][:, None] >= degrees[-1][None, :]).float()
+        return masks
+
+    monkeypatch.setattr(made_module, "made_masks", wrong_masks)
+    with pytest.raises(ValueError, match="not autoregressive"):
+        MADE(6, [10, 10], num_masks=2, ordering="random")
+
+
+@settings(max_examples=25, deadline=None)
+@given(D=st.integers(2, 6), hidden=st.lists(st.integers(1, 10), min_size=1, max_size=2),
+       ordering=st.sampled_from(["natural", "random"]), seed=st.integers(0, 1000), K=st.integers(1, 5))
+def test_ensemble_equals_the_explicit_mean_of_per_mask_probabilities(D, hidden, ordering, seed, K):
+    m = _model(D, hidden, K=K, ordering=ordering, seed=seed)
+    xs = _all_binary(D)
+    per_mask = []
+    for k in range(K):
+        m.set_mask(k)
+        p = torch.sigmoid(m(xs))                                   # p_k(x_d = 1 | ...) for every d
+        per_mask.append(torch.where(xs == 1, p, 1 - p).prod(1))   # p_k(x) = prod_d p_k(x_d | x_<d)
+    want = torch.stack(per_mask).mean(0)                           # (1/K) sum_k p_k(x)
+    m.set_mask(K - 1)
+    got = m.log_prob(xs).exp()
+    assert torch.allclose(got, want, rtol=1e-10, atol=0)
+    assert got.sum().item() == pytest.approx(1.0, abs=1e-12)
+    assert torch.allclose(m.ensemble_log_prob(xs), want.log(), rtol=1e-10)

@@ -190,3 +190,60 @@ def test_explorer_readout_and_static_view():
 def test_explorer_argument_errors(kwargs, msg):
     with pytest.raises(ValueError, match=msg):
         MadeMaskExplorer(**kwargs)
+
+
+# ---------------------------------------------------------------- the check flags exactly the bad masks
+
+
+def _reach_by_search(masks):
+    """Which inputs each output reaches, by a plain graph search (independent of mask_connectivity)."""
+    D = masks[0].shape[1]
+    reach = []
+    for d in range(masks[-1].shape[0]):
+        live = {d}
+        for M in reversed(masks):
+            live = {j for k in live for j in M[k].nonzero().flatten().tolist()}
+        reach.append(live)
+    return [[j in r for j in range(D)] for r in reach]
+
+
+@settings(max_examples=200, deadline=None)
+@given(made_settings(), st.data())
+def test_check_flags_a_mask_exactly_when_an_output_reaches_its_own_or_a_later_input(s, data):
+    """Add one connection the degrees forbid to any layer: the check must reject the masks exactly
+    when that connection opens a path from some input to an output at the same or an earlier
+    position (e.g. a hidden unit that sees x_d and feeds output d), and accept them otherwise."""
+    D, hidden, ordering, seed = s
+    degrees = made_degrees(D, hidden, ordering, seed)
+    masks = [M.clone() for M in made_masks(degrees)]
+    order = torch.argsort(degrees[0])
+    l = data.draw(st.integers(0, len(masks) - 1), label="layer")
+    zeros = (masks[l] == 0).nonzero().tolist()
+    if not zeros:
+        return
+    k, j = data.draw(st.sampled_from(zeros), label="entry")
+    masks[l][k, j] = 1.0
+    pos = _pos(order)
+    R = _reach_by_search(masks)
+    bad = any(R[d][i] and pos[i] >= pos[d] for d in range(D) for i in range(D))
+    assert torch.equal(mask_connectivity(masks), torch.tensor(R, dtype=torch.bool))
+    if bad:
+        with pytest.raises(ValueError, match="not autoregressive"):
+            check_made_masks(masks, order)
+    else:
+        check_made_masks(masks, order)
+
+
+@pytest.mark.parametrize("hidden", [[8], [8, 8, 8]])
+def test_a_hidden_unit_that_sees_its_own_output_is_rejected(hidden):
+    """Wire a first-layer unit that feeds output d (through the layers above) to input x_d."""
+    D = 6
+    degrees = made_degrees(D, hidden, "random", seed=11)
+    masks = [M.clone() for M in made_masks(degrees)]
+    order = torch.argsort(degrees[0])
+    d, k = (int(v) for v in mask_connectivity(masks[1:]).nonzero()[0])  # output d is fed by first-layer unit k
+    assert masks[0][k, d] == 0                                           # the degrees forbid unit k from seeing x_d
+    masks[0][k, d] = 1.0
+    assert mask_connectivity(masks)[d, d]                                # now output d reaches its own input x_d
+    with pytest.raises(ValueError, match="not autoregressive: output .* can reach"):
+        check_made_masks(masks, order)

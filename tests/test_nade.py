@@ -184,3 +184,27 @@ def test_check_completion():
         ch05.check_completion(stale_sum)
     with pytest.raises(ExerciseError, match="pair"):
         ch05.check_completion(lambda m, x, g: ch05.complete_reference(m, x, g)[0])
+
+
+# ---------------------------------------------------------------- naive O(n^2 H) = O(nH), any size and order
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 20), H=st.integers(1, 9), block=st.integers(1, 25), seed=st.integers(0, 10_000),
+       data=st.data())
+def test_naive_and_running_sum_give_the_same_log_likelihood(n, H, block, seed, data):
+    order = data.draw(st.one_of(st.none(), st.permutations(range(n))), label="order")
+    m = _model(n, H, order=None if order is None else list(order), block=block, seed=seed)
+    x = (torch.rand(6, n, generator=torch.Generator().manual_seed(seed)) < 0.5).double()
+    W, c, V, b = m._ordered()
+    naive = torch.empty(6, n, dtype=torch.float64)
+    naive[:, m.order] = naive_logits(x[:, m.order], W, c, V, b)
+    with torch.no_grad():
+        ll_naive = m.log_prob_from_logits(naive, x)
+        ll = m.log_prob(x)                                   # the fused O(nH) forward
+        ll_loop = m.log_prob_from_logits(m.forward_running_sum(x), x)
+    assert torch.allclose(ll, ll_naive, rtol=1e-12, atol=1e-10)
+    assert torch.allclose(ll_loop, ll_naive, rtol=1e-12, atol=1e-10)

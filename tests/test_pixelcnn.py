@@ -107,6 +107,29 @@ def test_fast_sampler_same_samples_at_mnist_size():
     assert torch.get_num_threads() == 1  # conftest's setting is restored after the cached sampler
 
 
+@pytest.mark.parametrize("in_channels", [1, 3])
+def test_256_way_softmax_for_8_bit_images(in_channels):
+    """The 8-bit variant: 256 logits per pixel and channel, autoregressive over (channel, row, column),
+    and the fast samplers draw the same 8-bit images as the naive one."""
+    m = _model(dict(in_channels=in_channels, channels=6, n_layers=3, num_values=256, height=4, width=4))
+    x = torch.randint(0, 256, (2, in_channels, 4, 4)).float()
+    assert m(x).shape == (2, 256, in_channels, 4, 4)
+    assert torch.isfinite(m.log_prob(x)).all()
+    assert_autoregressive(m, m.event_shape)
+    a = m.sample(3, generator=torch.Generator().manual_seed(1), method="naive")
+    assert a.min() >= 0 and a.max() <= 255 and torch.equal(a, a.round())
+    for method in ("crop", "cache"):
+        assert torch.equal(m.sample(3, generator=torch.Generator().manual_seed(1), method=method), a), method
+
+
+def test_256_way_softmax_is_normalised():
+    """On a 1x1 grey image p(x) is the first softmax: it sums to 1 over the 256 values."""
+    m = _model(dict(channels=4, n_layers=2, num_values=256, height=1, width=1))
+    with torch.no_grad():
+        total = m.log_prob(torch.arange(256.0).view(256, 1, 1, 1)).double().exp().sum()
+    assert abs(float(total) - 1.0) < 1e-5
+
+
 def test_sample_errors():
     m = _model(SMALL[0])
     with pytest.raises(ValueError, match="method"):

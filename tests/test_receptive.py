@@ -54,18 +54,19 @@ def test_type_b_everywhere_sees_the_pixel_itself():
     assert f[3, 3]
 
 
-@pytest.mark.parametrize("L", [2, 3, 4, 6])
-def test_blind_spot_exists_from_two_layers(L):
-    H = W = 28
-    r, c = 20, 12
-    f = stack_field(L, 3, (H, W), (r, c))
+@pytest.mark.parametrize("L, k", [(2, 3), (3, 3), (4, 3), (6, 3), (2, 5), (4, 5), (2, 7), (3, 7)])
+def test_blind_spot_exists_from_two_layers(L, k):
+    H, W = 32, 50
+    r, c = 28, 20
+    p = k // 2
+    f = stack_field(L, k, (H, W), (r, c))
     b = blind_spot(f, (r, c))
     assert b.any()
     rows, cols = b.nonzero(as_tuple=True)
     assert torch.all(rows < r) and torch.all(cols > c)           # above and to the right
-    assert torch.all(cols - c > r - rows)                        # beyond the up-right diagonal
-    assert int(b.sum()) == L * (L - 1) // 2                      # a triangle, for 3x3 kernels
-    assert torch.equal(f, receptive_field(masked_stack(L, 3), (H, W), (r, c)))
+    assert torch.all(cols - c > p * (r - rows))                  # beyond the line one row up per p columns right
+    assert int(b.sum()) == p * L * (L - 1) // 2                  # a triangle: L(L-1)/2 for 3x3 kernels
+    assert torch.equal(f, receptive_field(masked_stack(L, k), (H, W), (r, c)))
 
 
 def test_no_blind_spot_with_one_layer():
@@ -83,6 +84,13 @@ def test_pixel_outside_the_image_raises():
             stack_field(2, 3, (28, 28), px)
         with pytest.raises(ValueError, match="outside the 28x28 image"):
             blind_spot(torch.zeros(28, 28, dtype=torch.bool), px)
+    from arlib.receptive import field_categories, layers_animation
+
+    for px in [(-1, 0), (0, 28)]:
+        with pytest.raises(ValueError, match="outside the 28x28 image"):
+            field_categories(torch.zeros(28, 28, dtype=torch.bool), px)
+        with pytest.raises(ValueError, match="outside the 28x28 image"):
+            layers_animation(max_layers=2, shape=(28, 28), pixel=px)
     with pytest.raises(ValueError, match="channel 3"):
         receptive_field(PixelCNN(in_channels=3, channels=3, n_layers=1, height=4, width=4), (3, 4, 4), (3, 0, 0))
     with pytest.raises(ValueError, match="pixel must be"):
@@ -98,6 +106,30 @@ def test_other_errors():
         stack_mask_types(3, "C")
     with pytest.raises(ValueError, match="n_layers"):
         stack_mask_types(0)
+
+
+def _randomised(m):
+    with torch.no_grad():  # FVSBN starts at zero weights, where no gradient reaches any input
+        for p in m.parameters():
+            p.normal_(0, 0.5)
+    return m
+
+
+@pytest.mark.parametrize("name", ["FVSBN", "NADE", "MADE", "PixelRNN"])
+def test_other_arlib_models(name):
+    """receptive_field works for the flat and recurrent models too: never the pixel or a later one;
+    FVSBN, NADE and the RNN see the whole past (MADE only what its random degrees connect)."""
+    from arlib.models import FVSBN, MADE, NADE, PixelRNN
+
+    torch.manual_seed(0)
+    build = {"FVSBN": lambda: _randomised(FVSBN(64)), "NADE": lambda: NADE(64, 8), "MADE": lambda: MADE(64, [32]),
+             "PixelRNN": lambda: PixelRNN(hidden_size=8, image_size=8)}[name]
+    m = build()
+    for px in [(0, 0), (3, 4), (7, 7)]:
+        f = receptive_field(m, (8, 8), px)
+        assert not (f & _future(8, 8, *px)).any(), px
+        if name != "MADE":
+            assert torch.equal(f, ~_future(8, 8, *px)), px
 
 
 def test_flat_models_and_plain_functions():
