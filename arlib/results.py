@@ -89,10 +89,10 @@ class Result:
 
 
 def default_n_test() -> int:
-    """Test images the notebook evaluates: all 10,000 with ``ARLIB_FULL=1``, else the first 1,000."""
+    """Test images the notebook evaluates: all 10,000 with ``ARLIB_FULL=1``, else the first 500."""
     from arlib.config import full_run
 
-    return 10_000 if full_run() else 1_000
+    return 10_000 if full_run() else 500
 
 
 @torch.no_grad()

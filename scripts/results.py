@@ -1,7 +1,7 @@
 """Rebuild the results table of chapter 12 from the shipped checkpoints.
 
     python scripts/results.py                    # all 10,000 test images
-    python scripts/results.py --n-test 1000      # the first 1,000 (the notebook's default)
+    python scripts/results.py --n-test 500       # the first 500 (the notebook's default)
     python scripts/results.py --out results.md   # also write the Markdown table to a file
 
 Every model with a checkpoint in arlib/checkpoints is evaluated now (test NLL in nats and bits/dim,

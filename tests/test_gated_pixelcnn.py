@@ -327,3 +327,18 @@ def test_check_marginal():
         ch11.check_marginal(lambda model, x: model.log_joint(x).max(1).values, m, x)
     with pytest.raises(ExerciseError, match="averaged"):
         ch11.check_marginal(lambda model, x: (model.log_joint(x) - model.log_prior.log_softmax(0)).mean(1), m, x)
+
+
+# ---- recipes ----
+def test_recipes_build_the_book_models():
+    from arlib import recipes
+
+    r = recipes.get("gated_pixelcnn")
+    m = r.build()
+    assert r.SHAPE == "image" and r.CHECKPOINT == "gated_pixelcnn" and not m.conditional
+    assert sum(p.numel() for p in m.parameters()) == counting.gated_pixelcnn(16, 12, 3, 5) == 88_801
+    rc = recipes.get("gated_pixelcnn_cond")
+    mc = rc.build()
+    assert mc.n_classes == 10 and rc.FULL["conditional"] and rc.SHORT["conditional"]
+    assert math.isclose(mc.log_prior.exp().sum().item(), 1.0, rel_tol=1e-6)
+    assert mc.log_prior.exp().max().item() < 0.12  # the training labels' frequencies, not all on one class

@@ -94,7 +94,7 @@ def test_default_n_test(monkeypatch):
     monkeypatch.setenv("ARLIB_FULL", "1")
     assert results.default_n_test() == 10_000
     monkeypatch.setenv("ARLIB_FULL", "0")
-    assert results.default_n_test() == 1_000
+    assert results.default_n_test() == 500
 
 
 # ---- binarization helpers ----

@@ -94,8 +94,7 @@ function render({ model, el }) {
     draw.el("figure", { class: "arlib-figure" }, [mapC, draw.el("figcaption", { text: "p(x_i = 1 | x_<i, y) so far" })]),
   ]), draw.el("div", { style: { fontSize: "12px", color: "#555" } }, [
     "Black = 1, white = 0, blue = not drawn yet; red box: the pixel drawn now; red tint: the pixels its ",
-    "conditional depends on through the two stacks (every earlier pixel within reach: no blind spot). ",
-    "The same seed gives every class the same random numbers.",
+    "conditional depends on through the two stacks (every earlier pixel within reach: no blind spot).",
   ]));
 
   let field = null, fieldAt = -1;

@@ -3,8 +3,7 @@
     ClassSamplingExplorer.from_model(model, classes=range(10), seeds=(0, 1, 2))
 
 Python records the runs (``model.sample(len(classes), y=classes, generator=seed, return_probs=True)``
-for every seed: image j of a seed's batch is class ``classes[j]``, so the same seed means the same
-uniform random numbers for every class) and passes them as traits; the page switches between them
+for every seed: image j of a seed's batch is class ``classes[j]``) and passes them as traits; the page switches between them
 and steps through the chosen one with no kernel: the image so far, the probability map so far, the
 pixel drawn now, and that pixel's receptive field through the two stacks (computed in the page by
 dilation with the stack masks, ``arlib.masks.gated_stack_field``): every pixel before it in reach,
