@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import anywidget
+import numpy as np
 
 HERE = Path(__file__).parent
 
@@ -102,3 +103,14 @@ class Explorer(anywidget.AnyWidget):
         numbers it returns with the page's. Return None when there is nothing to compare.
         """
         return None
+
+
+def as_float_array(name: str, value: Any) -> np.ndarray:
+    """``value`` (a tensor, maybe with grad or on a GPU, an array or nested lists) as a float64 NumPy array;
+    a ValueError that names ``name`` when it is not numbers."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be an array of numbers; got {type(value).__name__}") from err

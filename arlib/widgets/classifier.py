@@ -17,16 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 import traitlets
 
-from .base import Explorer
-
-
-def _array(name: str, value: Any) -> np.ndarray:
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be an array of numbers; got {type(value).__name__}") from err
+from .base import Explorer, as_float_array
 
 
 class SoftmaxExplorer(Explorer):
@@ -58,23 +49,23 @@ class SoftmaxExplorer(Explorer):
             weights, bias = linear.weight, linear.bias
         if weights is None or images is None or labels is None:
             raise ValueError("SoftmaxExplorer needs weights (a model or weights=, bias=), images and labels")
-        W = _array("weights", weights)
+        W = as_float_array("weights", weights)
         if W.ndim != 2:
             raise ValueError(f"weights must be a (K, D) matrix, got shape {W.shape}")
         K, D = W.shape
-        b = np.zeros(K) if bias is None else _array("bias", bias).reshape(-1)
+        b = np.zeros(K) if bias is None else as_float_array("bias", bias).reshape(-1)
         if b.shape != (K,):
             raise ValueError(f"bias must have K = {K} entries, got {b.size}")
         h, w = int(shape[0]), int(shape[1])
         if h * w != D:
             raise ValueError(f"weights have D = {D} inputs but shape {h}x{w} has {h * w} pixels")
-        X = _array("images", images)
+        X = as_float_array("images", images)
         if X.size == 0 or X.size % D:
             raise ValueError(f"images must be n binary images of {D} pixels each, got {X.size} values")
         X = X.reshape(-1, D)
         if not np.isin(X, (0, 1)).all():
             raise ValueError("images must be binary (0s and 1s); binarize them first, e.g. (x > 0.5)")
-        y = [int(v) for v in np.asarray(_array("labels", labels)).reshape(-1)]
+        y = [int(v) for v in np.asarray(as_float_array("labels", labels)).reshape(-1)]
         if len(y) != X.shape[0]:
             raise ValueError(f"{X.shape[0]} images but {len(y)} labels")
         if any(not 0 <= v < K for v in y):

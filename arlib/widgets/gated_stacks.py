@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 import traitlets
 
-from .base import Explorer
+from .base import Explorer, as_float_array
 
 DIGITS = 4  # probabilities are stored rounded to this many decimals (the state stays small)
 
@@ -49,8 +49,7 @@ class ClassSamplingExplorer(Explorer):
         if not classes or not seeds:
             raise ValueError("classes and seeds must each hold at least one value")
         n_runs = len(classes) * len(seeds)
-        xs, ps = (np.asarray(v.detach().cpu().numpy() if hasattr(v, "detach") else v, dtype=np.float64)
-                  for v in (x, probs))
+        xs, ps = as_float_array("x", x), as_float_array("probs", probs)
         if xs.size != n_runs * D or ps.size != n_runs * D:
             raise ValueError(f"x and probs must hold {len(classes)} classes x {len(seeds)} seeds = {n_runs} runs "
                              f"of {h}x{w} pixels ({n_runs * D} values), got {xs.size} and {ps.size}")

@@ -17,16 +17,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
-from .base import Explorer
-
-
-def _as_array(name: str, value: Any) -> np.ndarray:
-    if hasattr(value, "detach"):  # a torch tensor, maybe with grad, maybe on a GPU
-        value = value.detach().cpu().numpy()
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be an array of numbers; got {type(value).__name__}") from err
+from .base import Explorer, as_float_array
 
 
 class PixelBitsExplorer(Explorer):
@@ -43,7 +34,7 @@ class PixelBitsExplorer(Explorer):
 
     def __init__(self, theta: Any, x: Any, *, shape: tuple[int, int] | None = None,
                  row: int | None = None, col: int | None = None, **kwargs: Any) -> None:
-        t, xs = _as_array("theta", theta), _as_array("x", x)
+        t, xs = as_float_array("theta", theta), as_float_array("x", x)
         if shape is None:
             if t.ndim == 2:
                 shape = t.shape

@@ -23,18 +23,13 @@ from typing import Any
 import numpy as np
 import traitlets
 
-from .base import Explorer
+from .base import Explorer, as_float_array
 
 DIGITS = 5  # probabilities are stored rounded to this many decimals (the state stays small)
 
 
 def _flat(name: str, value: Any, n_pixels: int | None = None) -> np.ndarray:
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    try:
-        a = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"{name} must be an array of numbers; got {type(value).__name__}") from err
+    a = as_float_array(name, value)
     return a
 
 
