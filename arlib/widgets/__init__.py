@@ -15,10 +15,11 @@ from .sampling import SamplingExplorer
 from .classifier import SoftmaxExplorer
 from .receptive import ReceptiveFieldExplorer  # chapter 10
 from .gated_stacks import ClassSamplingExplorer  # chapter 11
+from .likelihood import LikelihoodExplorer  # chapter 12
 
 __all__ = ["Explorer", "PixelBitsExplorer", "CountsExplorer", "SamplingExplorer", "SoftmaxExplorer", "colab_setup",
            "CompletionExplorer", "FilterExplorer", "MadeMaskExplorer", "ReceptiveFieldExplorer",
-           "ClassSamplingExplorer"]
+           "ClassSamplingExplorer", "LikelihoodExplorer"]
 
 
 def colab_setup() -> bool:
