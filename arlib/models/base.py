@@ -70,13 +70,17 @@ class AutoregressiveModel(nn.Module):
         logits = self(x.to(self._dtype()), **cond)
         return self.log_prob_from_logits(logits, x)
 
-    def log_prob_from_logits(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Sum over dimensions of log p(x_i | x_<i), given the logits from ``forward``."""
+    def log_conditionals_from_logits(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """log p(x_i | x_<i) of every value, shape (B, D), given the logits from ``forward``."""
         if self.binary:
             lp = -F.binary_cross_entropy_with_logits(logits, x.to(logits.dtype), reduction="none")
         else:
             lp = -F.cross_entropy(logits, x.long(), reduction="none")
-        return lp.flatten(1).sum(1)
+        return lp.flatten(1)
+
+    def log_prob_from_logits(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Sum over dimensions of log p(x_i | x_<i), given the logits from ``forward``."""
+        return self.log_conditionals_from_logits(logits, x).sum(1)
 
     def conditionals(self, x: torch.Tensor, **cond) -> torch.Tensor:
         """Probabilities of every conditional: p(x_i = 1 | x_<i) (binary) or a K-way softmax."""

@@ -87,8 +87,7 @@ class CompletionExplorer(Explorer):
         g = torch.Generator().manual_seed(seed)
         comps, ng, ns = [], [], []
         with torch.no_grad():
-            per_pixel = -torch.nn.functional.binary_cross_entropy_with_logits(
-                model(x), x, reduction="none").reshape(D, -1)  # log p(x_t | x_<t) of the originals
+            per_pixel = model.log_conditionals_from_logits(model(x), x)  # log p(x_t | x_<t) of the originals
             for r in rows_options:
                 c = model.complete(x, int(r), n_samples, generator=g)  # (D, S, 1, side, side)
                 comps.append(c.reshape(D, n_samples, -1))

@@ -128,7 +128,6 @@ class LikelihoodExplorer(Explorer):
         model is not a binary, unconditional model of D values or the sum disagrees.
         """
         import torch
-        import torch.nn.functional as F
 
         name = type(model).__name__
         if not getattr(model, "binary", False):
@@ -148,15 +147,13 @@ class LikelihoodExplorer(Explorer):
                 p = next(model.parameters(), None)
                 dev = p.device if p is not None else torch.device("cpu")
                 xs = x.reshape(x.shape[0], *model.event_shape).to(device=dev, dtype=model._dtype())
-                if hasattr(model, "set_mask"):  # MADE: the single-mask density of mask 0
+                if hasattr(model, "set_mask"):  # MADE: the single-mask density of mask 0 (it keeps mask 0 set)
                     model.set_mask(0)
                     reference = model.ensemble_log_prob(xs, num_masks=1)
-                    model.set_mask(0)
                 else:
                     reference = model.log_prob(xs)
-                logits = model(xs)
-                terms = F.binary_cross_entropy_with_logits(logits.double(), xs.double(), reduction="none")
-                terms = terms.reshape(x.shape[0], D).cpu().numpy()
+                terms = -model.log_conditionals_from_logits(model(xs).double(), xs.double())
+                terms = terms.cpu().numpy()
                 order = model.order.cpu().numpy().copy()
         finally:
             if mask is not None and mask >= 0:
