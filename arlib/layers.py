@@ -5,6 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from arlib.masks import conv_mask, stack_mask
+
 # ---- MaskedLinear (chapter 6) ----
 
 
@@ -12,15 +14,15 @@ class MaskedLinear(nn.Linear):
     """``y = x (M * W)^T + b``: a linear layer whose weight is multiplied by a fixed 0/1 mask ``M``.
 
     The mask is a buffer (not a parameter), so it is moved with the module, not trained, and
-    not counted by ``sum(p.numel() for p in parameters())``. In training the product ``M * W``
-    is formed on every call (masks may be resampled between steps, and autograd then masks the
-    gradient too); in eval mode it is cached until the mask or the weight changes.
+    not counted by ``sum(p.numel() for p in parameters())``. The product ``M * W`` is formed on
+    every call (autograd then masks the gradient too).  It is not cached: a fused optimizer
+    updates the weight in place without bumping its version counter, so a cache keyed on it
+    would serve stale weights.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         super().__init__(in_features, out_features, bias)
         self.register_buffer("mask", torch.ones(out_features, in_features), persistent=False)
-        self._cache: tuple | None = None
 
     def set_mask(self, mask: torch.Tensor) -> None:
         """Use ``mask`` (shape ``(out_features, in_features)``, 0/1 values) from now on."""
@@ -28,16 +30,10 @@ class MaskedLinear(nn.Linear):
         if mask.shape != self.weight.shape:
             raise ValueError(f"mask has shape {tuple(mask.shape)}; this layer needs {tuple(self.weight.shape)}")
         self.mask.copy_(mask.to(self.mask.dtype))
-        self._cache = None
 
     def masked_weight(self) -> torch.Tensor:
         """``M * W``, the weight the layer really applies."""
-        if self.training or torch.is_grad_enabled():
-            return self.weight * self.mask
-        key = (self.weight._version, self.mask._version, self.weight.data_ptr())
-        if self._cache is None or self._cache[0] != key:
-            self._cache = (key, self.weight * self.mask)
-        return self._cache[1]
+        return self.weight * self.mask
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(x, self.masked_weight(), self.bias)
@@ -62,8 +58,6 @@ class MaskedConv2d(nn.Conv2d):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str,
                  colour_groups: int = 1, bias: bool = True):
-        from arlib.masks import conv_mask
-
         mask = conv_mask(kernel_size, mask_type, in_channels, out_channels, colour_groups)
         super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=bias)
         self.mask_type = mask_type
@@ -81,6 +75,21 @@ class MaskedConv2d(nn.Conv2d):
             return self.weight * self.mask
         r = self.rows
         return self.weight[:, :, :r] * self.mask[:, :, :r]
+
+    def position_matrix(self) -> torch.Tensor:
+        """The cropped masked kernel as a ``(rows * k * C_in, C_out)`` matrix, in the order of a
+        position-major window."""
+        return self.masked_weight().permute(2, 3, 1, 0).reshape(-1, self.out_channels)
+
+    def at_position(self, window: torch.Tensor) -> torch.Tensor:
+        """The layer's output at one position, ``(n, C_out)``, from its input window
+        ``(rows, k, n, C_in)``: the ``rows`` rows up to the position's own and the k columns around
+        it (position-major, as the cached sampler keeps its buffers)."""
+        n = window.shape[2]
+        patch = window.permute(2, 0, 1, 3).reshape(n, -1)
+        if self.bias is None:
+            return patch @ self.position_matrix()
+        return torch.addmm(self.bias, patch, self.position_matrix())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p = self.kernel_size[0] // 2
@@ -116,8 +125,6 @@ class StackConv2d(nn.Conv2d):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stack: str, first: bool,
                  bias: bool = True):
-        from arlib.masks import stack_mask
-
         mask = stack_mask(stack, kernel_size, first)
         super().__init__(in_channels, out_channels, tuple(mask.shape), bias=bias)
         self.stack, self.first = stack, bool(first)
@@ -136,6 +143,21 @@ class StackConv2d(nn.Conv2d):
         if self.stack == "vertical":
             return self.weight[:, :, :n] * self.mask[:n]
         return self.weight[:, :, :, :n] * self.mask[:, :n]
+
+    def at_position(self, window: torch.Tensor) -> torch.Tensor:
+        """A horizontal layer's output at one position, ``(n, C_out)``, from its input window
+        ``(n, C_in, kept)``: the kept columns ending at the position (left-padded)."""
+        if self.stack != "horizontal":
+            raise ValueError("at_position is the horizontal stack's step; the vertical stack works by rows (row)")
+        return torch.addmm(self.bias, window.reshape(window.shape[0], -1),
+                           self.masked_weight().reshape(self.out_channels, -1).t())
+
+    def row(self, rows: torch.Tensor) -> torch.Tensor:
+        """A vertical layer's output along one image row, ``(n, C_out, W)``, from its input
+        ``(n, C_in, kept, W + 2c)``: the kept rows above (padded by c columns on each side)."""
+        if self.stack != "vertical":
+            raise ValueError("row is the vertical stack's step; the horizontal stack works by positions")
+        return F.conv2d(rows, self.masked_weight(), self.bias)[:, :, 0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         H, W = x.shape[-2:]
@@ -193,3 +215,27 @@ class GatedBlock(nn.Module):
         g = gated_activation(h_pre)
         h_out = self.res(g) if self.first else h + self.res(g)
         return gated_activation(v_pre), h_out, self.skip(g)
+
+    # Per-position steps of the cached sampler (``GatedPixelCNN.generate``).
+    def vertical_row(self, rows: torch.Tensor, cond: tuple[torch.Tensor, torch.Tensor] | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The vertical stack along one row from the kept rows above it, ``(n, C, kept, W + 2c)``.
+
+        Returns ``(v', from_above)``: the gated vertical output ``(n, channels, W)`` and, for the
+        horizontal gates of that row, link * v_pre + V_h^T y, ``(n, 2 * channels, W)``.
+        """
+        v_pre = self.v_conv.row(rows)
+        from_above = F.conv1d(v_pre, self.link.weight[:, :, 0], self.link.bias)
+        if cond is not None:
+            v_pre = v_pre + cond[0][:, :, None]
+            from_above = from_above + cond[1][:, :, None]
+        return gated_activation(v_pre), from_above
+
+    def horizontal_at(self, window: torch.Tensor, from_above: torch.Tensor, h: torch.Tensor | None
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The horizontal stack at one position: ``window`` ``(n, C, kept)`` its inputs up to the
+        position, ``from_above`` ``(n, 2 * channels)`` the vertical share, ``h`` ``(n, channels)`` the
+        residual input (ignored in the first layer).  Returns ``(h', skip)``, each ``(n, channels)``."""
+        g = gated_activation(self.h_conv.at_position(window) + from_above)
+        res = F.linear(g, self.res.weight[:, :, 0, 0], self.res.bias)
+        return (res if self.first else h + res), F.linear(g, self.skip.weight[:, :, 0, 0], self.skip.bias)

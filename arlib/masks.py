@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 # ---- MADE masks (chapter 6) ----
@@ -33,7 +34,6 @@ class Mulberry32:
 
     def uniform(self, n: int) -> "np.ndarray":
         """The next ``n`` floats in [0, 1), each an exact multiple of 2**-32."""
-        import numpy as np
 
         j = np.arange(1, n + 1, dtype=np.uint64)
         t = (np.uint64(self.state) + j * np.uint64(0x6D2B79F5)) & np.uint64(_M32)
@@ -46,7 +46,6 @@ class Mulberry32:
 
     def integers(self, low: int, high: int, n: int) -> "np.ndarray":
         """``n`` integers uniform in [low, high] (inclusive): ``low + floor(u * (high - low + 1))``."""
-        import numpy as np
 
         return (low + np.floor(self.uniform(n) * (high - low + 1))).astype(np.int64)
 
@@ -61,7 +60,6 @@ def made_order(D: int, ordering: str | "torch.Tensor" | list = "natural", seed: 
         if ordering == "natural":
             return torch.arange(D)
         if ordering == "random":
-            import numpy as np
 
             u = Mulberry32(seed).uniform(D)
             return torch.from_numpy(np.lexsort((np.arange(D), u)).astype(np.int64))

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-__all__ = ["image_grid", "show_images", "learning_curves", "heatmap"]
+__all__ = ["image_grid", "show_images", "learning_curves", "heatmap", "nll_against_time"]
 
 
 def _to_numpy(x) -> np.ndarray:
@@ -93,4 +92,40 @@ def learning_curves(history, ax=None, title: str | None = None, reference: dict[
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title)
+    return ax
+
+
+def nll_against_time(infos: dict[str, dict], ax=None, published: dict[str, float] | None = None,
+                     log_time: bool = True):
+    """Validation NLL against wall-clock training time, one line per checkpoint.
+
+    ``infos``: checkpoint name -> its metadata (``arlib.checkpoints.manifest()[name]["info"]``).
+    A run that recorded the second of every validation (``valid_seconds``) is drawn as measured,
+    with a solid line; an older run that recorded only its total time is drawn dotted, its epochs
+    spread evenly over that time (labelled so).  The machine of each run is in its metadata.
+    ``published``: name -> a published test NLL, drawn as a short mark at the right edge.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    for i, (name, info) in enumerate(infos.items()):
+        nll = info.get("valid_nll") or []
+        if not nll:
+            continue
+        colour = f"C{i % 10}"
+        if info.get("valid_seconds"):
+            t = np.asarray(info["valid_seconds"], dtype=float) / 60
+            ax.plot(t, nll, "-", color=colour, lw=1.6, label=name)
+        else:
+            total = float(info.get("train_seconds") or 0) / 60
+            t = np.linspace(total / len(nll), total, len(nll))
+            ax.plot(t, nll, ":", color=colour, lw=1.6, label=f"{name} (epochs spread evenly)")
+        ax.plot(t[-1:], nll[-1:], "o", color=colour, ms=4)
+        if published and name in published:
+            ax.axhline(published[name], color=colour, lw=0.8, ls="--", alpha=0.7)
+    if log_time:
+        ax.set_xscale("log")
+    ax.set_xlabel("wall-clock training time (minutes)")
+    ax.set_ylabel("validation NLL (nats per image)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, ncol=2)
     return ax

@@ -17,7 +17,11 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
+import matplotlib.pyplot as plt
 import torch
+from matplotlib import animation
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
 from torch import nn
 
 from arlib.layers import MaskedConv2d
@@ -225,8 +229,6 @@ def field_categories(field: torch.Tensor, pixel: Sequence[int]) -> torch.Tensor:
 
 def show_field(ax, field: torch.Tensor, pixel: Sequence[int], title: str | None = None, legend: bool = False):
     """Draw a receptive field on ``ax``: field blue, blind spot red, the pixel black, the future grey."""
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
 
     cmap = ListedColormap([FIELD_COLOURS[k] for k in _ORDER])
     cat = field_categories(field, pixel)
@@ -252,8 +254,6 @@ def layers_animation(max_layers: int = 8, kernel_size: int = 3, shape: Sequence[
 
     Show it with ``IPython.display.HTML(anim.to_jshtml())``.
     """
-    import matplotlib.pyplot as plt
-    from matplotlib import animation
 
     _, H, W = _image_shape(shape)
     pixel = (H - 3, W // 2) if pixel is None else tuple(pixel)

@@ -28,7 +28,7 @@ def dependency_matrix(model, shape: tuple[int, ...], n_inputs: int = 2, seed: in
     g = torch.Generator().manual_seed(seed)
     M = torch.zeros(D, D, dtype=torch.bool)
     model.eval()
-    dtype = model._dtype() if hasattr(model, "_dtype") else torch.float32
+    dtype = getattr(model, "dtype", torch.float32)
     if atol is None:
         atol = 100 * torch.finfo(dtype).eps
     for _ in range(n_inputs):

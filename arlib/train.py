@@ -1,10 +1,19 @@
-"""One maximum-likelihood training loop for every model in the book, and the evaluator."""
+"""One maximum-likelihood training loop for every model in the book, and the evaluator.
+
+``fit`` minimises the mean NLL in nats per example.  It is seeded and resumable: with a
+``run_dir`` it writes its whole state (model, optimizer, learning-rate schedule, RNG, curves)
+there at epoch ends, and a later call with the same ``run_dir`` continues from it and ends
+bit-for-bit where one uninterrupted call would have ended.  The validation NLL is recorded
+against wall-clock seconds (summed over sittings), the curve chapter 12 draws.
+"""
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -12,7 +21,12 @@ from tqdm.auto import tqdm
 
 from arlib.config import seed_everything
 
-__all__ = ["fit", "evaluate", "History", "Evaluation", "TrainingDiverged", "nats_to_bits_per_dim"]
+__all__ = ["fit", "evaluate", "History", "Evaluation", "TrainingDiverged", "nats_to_bits_per_dim",
+           "OPTIMIZERS", "SCHEDULES"]
+
+OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "adagrad": torch.optim.Adagrad, "sgd": torch.optim.SGD}
+SCHEDULES = (None, "cosine", "plateau")
+STATE_FILE = "state.pt"
 
 
 class TrainingDiverged(FloatingPointError):
@@ -33,16 +47,21 @@ class Evaluation:
 
 @dataclass
 class History:
-    """What ``fit`` saw: per-epoch train/valid NLL in nats, per-step NLL, wall time."""
+    """What ``fit`` saw: per-epoch train/valid NLL in nats, the wall-clock second of each
+    validation (summed over sittings), the learning rate, per-step NLL of this sitting."""
 
     epoch: list[int] = field(default_factory=list)
     train_nll: list[float] = field(default_factory=list)
     valid_nll: list[float] = field(default_factory=list)
+    valid_seconds: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
     step_nll: list[float] = field(default_factory=list)
     seconds: float = 0.0
     images_per_second: float = 0.0
     best_epoch: int | None = None
+    best_valid_nll: float = math.inf
     stopped_early: bool = False
+    finished: bool = False
 
 
 def nats_to_bits_per_dim(nll_nats: float, D: int) -> float:
@@ -50,39 +69,69 @@ def nats_to_bits_per_dim(nll_nats: float, D: int) -> float:
     return nll_nats / (D * math.log(2))
 
 
-def _as_loader(data, batch_size: int, shuffle: bool, seed: int) -> DataLoader:
+def _dataset(data):
+    if isinstance(data, torch.Tensor):
+        return TensorDataset(data)
+    if isinstance(data, (tuple, list)) and all(isinstance(t, torch.Tensor) for t in data):
+        return TensorDataset(*data)
+    return data
+
+
+def _loader(data, batch_size: int, shuffle: bool = False, generator: torch.Generator | None = None) -> DataLoader:
     if isinstance(data, DataLoader):
         return data
-    if isinstance(data, torch.Tensor):
-        data = TensorDataset(data)
-    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=torch.Generator().manual_seed(seed))
+    return DataLoader(_dataset(data), batch_size=batch_size, shuffle=shuffle, generator=generator)
 
 
-def _split(batch) -> tuple[torch.Tensor, dict]:
-    """A batch is ``x`` or ``(x,)`` or ``(x, y)``; labels are passed on as ``y=`` for conditional models."""
+def _split(batch, model) -> tuple[torch.Tensor, dict]:
+    """A batch is ``x``, ``(x,)`` or ``(x, y)``; labels go to the model as ``y=`` when it is
+    conditional (``model.conditional``) and are dropped otherwise."""
     if isinstance(batch, torch.Tensor):
-        return batch, {}
-    if len(batch) == 1:
-        return batch[0], {}
-    return batch[0], {"y": batch[1]}
+        x, y = batch, None
+    else:
+        x, y = batch[0], (batch[1] if len(batch) > 1 else None)
+    x = x.to(model.device)
+    if model.conditional and y is not None:
+        return x, {"y": y.to(model.device)}
+    return x, {}
+
+
+def _autocast(precision: str):
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    if precision == "bf16":
+        return torch.autocast(device_type="cpu" if not torch.cuda.is_available() else "cuda", dtype=torch.bfloat16)
+    raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
 
 
 @torch.no_grad()
-def evaluate(model, data, batch_size: int = 500, conditional: bool = False) -> Evaluation:
-    """Average NLL of ``data`` (a tensor, dataset or DataLoader) in nats and bits/dim."""
+def evaluate(model, data, batch_size: int = 500) -> Evaluation:
+    """Average NLL of ``data`` (a tensor, ``(x, y)`` tensors, a dataset or a DataLoader) in nats
+    and bits/dim, in the model's own precision; labels are used when the model is conditional."""
+    was_training = model.training
     model.eval()
-    dev = model._device()
     total, n = 0.0, 0
-    for batch in _as_loader(data, batch_size, False, 0):
-        x, cond = _split(batch)
-        cond = {k: v.to(dev) for k, v in cond.items()} if conditional else {}
-        lp = model.log_prob(x.to(dev), **cond)
-        total += -lp.double().sum().item()
-        n += x.shape[0]
+    try:
+        for batch in _loader(data, batch_size):
+            x, cond = _split(batch, model)
+            total += -model.log_prob(x, **cond).double().sum().item()
+            n += x.shape[0]
+    finally:
+        model.train(was_training)
     if n == 0:
         raise ValueError("evaluate() got an empty data set")
     nll = total / n
     return Evaluation(nll=nll, bits_per_dim=nats_to_bits_per_dim(nll, model.D), n=n)
+
+
+def _schedule(opt, schedule: str | None, epochs: int, lr_patience: int, lr_factor: float):
+    if schedule is None:
+        return None
+    if schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    if schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=lr_factor, patience=lr_patience)
+    raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
 
 
 def fit(
@@ -95,48 +144,100 @@ def fit(
     max_seconds: float | None = None,
     batch_size: int = 128,
     lr: float = 1e-3,
-    optimizer: torch.optim.Optimizer | None = None,
+    optimizer: str = "adam",
+    weight_decay: float = 0.0,
+    schedule: str | None = None,
+    lr_patience: int = 5,
+    lr_factor: float = 0.5,
     clip_grad: float | None = None,
     patience: int | None = None,
+    precision: str = "fp32",
     seed: int = 0,
-    conditional: bool = False,
+    run_dir: str | Path | None = None,
+    save_every_s: float = 300.0,
     progress: bool = True,
-    on_step=None,
 ) -> History:
     """Train ``model`` by maximum likelihood (minimise the mean NLL in nats per example).
 
-    Adam by default, seeded; a tqdm bar shows the running NLL.  With ``valid`` it evaluates
-    after every epoch; with ``patience`` it stops early when the validation NLL has not improved
-    for that many epochs and restores the best weights.  ``max_steps`` caps the number of
-    gradient steps (a short run) and ``max_seconds`` the wall time (a CPU budget; the epoch in
-    progress ends early and is evaluated).  ``on_step(model, step)`` is called after every step (used,
-    for example, by MADE to resample its masks).  Raises ``TrainingDiverged`` on a NaN/inf loss.
+    Args:
+        train, valid: tensors, ``(x, y)`` tensors, datasets or DataLoaders; labels are passed
+            to conditional models.  With ``valid`` the NLL is evaluated after every epoch.
+        epochs, max_steps, max_seconds: stop after this many epochs, gradient steps (a short
+            run), or seconds of this sitting (a CPU budget: the epoch in progress ends early).
+        optimizer, lr, weight_decay: ``"adam"`` (default), ``"adagrad"`` or ``"sgd"``.
+        schedule: ``None``, ``"cosine"`` (over ``epochs``) or ``"plateau"`` (multiply lr by
+            ``lr_factor`` after ``lr_patience`` epochs without a better validation NLL).
+        patience: stop when the validation NLL has not improved for that many epochs; the best
+            weights are restored at the end either way when ``valid`` is given.
+        precision: ``"fp32"`` or ``"bf16"`` (autocast for the training pass only; the
+            validation NLL is computed in the model's precision).
+        run_dir: where the resumable state goes (written at the end of an epoch once
+            ``save_every_s`` seconds have passed since the last write, and at the end); a
+            later call with the same ``run_dir`` continues from it.  A run killed mid-epoch
+            resumes from the last written epoch and ends bit-for-bit as an uninterrupted run;
+            a run cut by ``max_seconds`` keeps its shortened epoch and goes on from the next.
+
+    Calls ``model.on_train_step(step)`` before each gradient step (MADE picks its mask there).
+    Raises ``TrainingDiverged`` on a NaN or infinite loss.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
     seed_everything(seed)
-    dev = model._device()
-    loader = _as_loader(train, batch_size, True, seed)
-    opt = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
-    hist = History()
-    best, best_state, bad = math.inf, None, 0
-    step, seen, t0 = 0, 0, time.perf_counter()
-    total_steps = epochs * len(loader) if max_steps is None else min(max_steps, epochs * len(loader))
-    bar = tqdm(total=total_steps, disable=not progress, desc=type(model).__name__, unit="step")
+    train = _dataset(train)
+    params = [p for p in model.parameters() if p.requires_grad]
+    fused = all(p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params)
+    opt = OPTIMIZERS[optimizer](params, lr=lr, weight_decay=weight_decay, fused=fused)   # one pass per step
+    sched = _schedule(opt, schedule, epochs, lr_patience, lr_factor)
+    hist, best_state, bad, step, start_epoch, elapsed = History(), None, 0, 0, 1, 0.0
+    state_path = Path(run_dir) / STATE_FILE if run_dir is not None else None
+    if state_path is not None and state_path.exists():
+        s = torch.load(state_path, weights_only=True)
+        model.load_state_dict(s["model"])
+        opt.load_state_dict(s["optimizer"])
+        if sched is not None:
+            sched.load_state_dict(s["schedule"])
+        torch.set_rng_state(s["rng"])
+        hist = History(**{**s["history"], "step_nll": []})
+        best_state, bad, step, elapsed = s["best_model"], s["bad"], s["step"], s["elapsed"]
+        start_epoch = hist.epoch[-1] + 1 if hist.epoch else 1
+    if hist.epoch and (hist.epoch[-1] >= epochs or (patience is not None and bad >= patience)):
+        if best_state is not None:
+            model.load_state_dict(best_state)
+        model.eval()
+        return hist
+
+    def save_state() -> None:
+        state_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = state_path.with_suffix(".tmp")
+        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                    "schedule": sched.state_dict() if sched is not None else {},
+                    "rng": torch.get_rng_state(), "history": {**asdict(hist), "step_nll": []},
+                    "best_model": best_state, "bad": bad, "step": step, "elapsed": elapsed}, tmp)
+        tmp.replace(state_path)
+
+    n_batches = math.ceil(len(train) / batch_size)
+    total_steps = epochs * n_batches if max_steps is None else min(max_steps, epochs * n_batches)
+    bar = tqdm(total=total_steps, initial=min(step, total_steps), disable=not progress,
+               desc=type(model).__name__, unit="step")
+    t_sitting = time.perf_counter()
+    t_saved, seen, stop = t_sitting, 0, False
     try:
-        for epoch in range(1, epochs + 1):
+        for epoch in range(start_epoch, epochs + 1):
+            t_epoch = time.perf_counter()
             model.train()
             run, count = 0.0, 0
-            for batch in loader:
-                x, cond = _split(batch)
-                x = x.to(dev)
-                cond = {k: v.to(dev) for k, v in cond.items()} if conditional else {}
-                loss = -model.log_prob(x, **cond).mean()
+            gen = torch.Generator().manual_seed(seed * 100_003 + epoch)   # the epoch's order, resumable
+            for batch in _loader(train, batch_size, shuffle=True, generator=gen):
+                x, cond = _split(batch, model)
+                model.on_train_step(step)
+                with _autocast(precision):
+                    loss = -model.log_prob(x, **cond).float().mean()
                 if not torch.isfinite(loss):
                     raise TrainingDiverged(
                         f"loss is {loss.item()} at step {step} (epoch {epoch}); lower the learning rate "
-                        f"(lr={lr}) or set clip_grad"
-                    )
+                        f"(lr={lr}) or set clip_grad")
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 if clip_grad is not None:
@@ -150,37 +251,49 @@ def fit(
                 count += x.shape[0]
                 bar.update(1)
                 bar.set_postfix(nll=f"{run / count:.2f}")
-                if on_step is not None:
-                    on_step(model, step)
                 if max_steps is not None and step >= max_steps:
-                    break
-                if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+                    stop = True
+                if max_seconds is not None and time.perf_counter() - t_sitting > max_seconds:
+                    stop, hist.stopped_early = True, True
+                if stop:
                     break
             hist.epoch.append(epoch)
             hist.train_nll.append(run / max(count, 1))
+            hist.lr.append(opt.param_groups[0]["lr"])
             if valid is not None:
-                ev = evaluate(model, valid, conditional=conditional).nll
+                ev = evaluate(model, valid).nll
+                elapsed += time.perf_counter() - t_epoch
                 hist.valid_nll.append(ev)
+                hist.valid_seconds.append(round(elapsed, 2))
                 bar.set_postfix(nll=f"{run / count:.2f}", valid=f"{ev:.2f}")
-                if ev < best:
-                    best, bad, hist.best_epoch = ev, 0, epoch
-                    if patience is not None:
-                        best_state = copy.deepcopy(model.state_dict())
+                if progress:
+                    bar.write(f"epoch {epoch}: train {run / max(count, 1):.3f}  valid {ev:.3f}  "
+                              f"lr {opt.param_groups[0]['lr']:.2e}  {elapsed:.0f} s")
+                if ev < hist.best_valid_nll:
+                    hist.best_valid_nll, bad, hist.best_epoch = ev, 0, epoch
+                    best_state = copy.deepcopy(model.state_dict())
                 else:
                     bad += 1
                     if patience is not None and bad >= patience:
-                        hist.stopped_early = True
-                        break
-            if max_steps is not None and step >= max_steps:
-                break
-            if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
-                hist.stopped_early = True
+                        hist.stopped_early, stop = True, True
+                if sched is not None:
+                    sched.step(ev) if schedule == "plateau" else sched.step()
+            else:
+                elapsed += time.perf_counter() - t_epoch
+                if sched is not None and schedule != "plateau":
+                    sched.step()
+            done = epoch == epochs or (patience is not None and bad >= patience)
+            hist.finished = done
+            if state_path is not None and (done or stop or time.perf_counter() - t_saved >= save_every_s):
+                save_state()
+                t_saved = time.perf_counter()
+            if stop or done:
                 break
     finally:
         bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
-    hist.seconds = time.perf_counter() - t0
+    hist.seconds = time.perf_counter() - t_sitting
     hist.images_per_second = seen / max(hist.seconds, 1e-9)
     model.eval()
     return hist

@@ -9,10 +9,14 @@ and karpathy/pytorch-made's MADE (masks multiplied into the weights on every for
 """
 from __future__ import annotations
 
+import statistics
+import time
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from arlib.masks import made_degrees, made_masks
 from arlib.models import MADE, NADE
 from arlib.models.nade import running_sum_logits
 from arlib.sampling import ancestral_sample
@@ -47,8 +51,6 @@ def _train_step(params, logits_fn, x):
 def _paired(fns: list, repeats: int) -> list[float]:
     """Median seconds of each function, measured in turns (a, b, a, b, ...) after one warm-up each,
     so that a shared machine's drifting load falls on all of them alike."""
-    import statistics
-    import time
 
     for f in fns:
         f()
@@ -73,7 +75,6 @@ class _KarpathyMaskedLinear(nn.Linear):
 
 
 def _karpathy_made(hidden: int = 500, D: int = 784) -> nn.Module:
-    from arlib.masks import made_degrees, made_masks
 
     m = made_masks(made_degrees(D, [hidden], "natural", seed=0))
     return nn.Sequential(_KarpathyMaskedLinear(D, hidden, m[0]), nn.ReLU(), _KarpathyMaskedLinear(hidden, D, m[1]))

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import torch
 
+from arlib.data import load_binarized_mnist
+from arlib.recipes import pixelrnn
 from benchmarks.common import Row, median_time
 
 SETTING = "pixelrnn (LSTM, H=128)"
 
 
 def run(quick: bool = False) -> list[Row]:
-    from arlib.data import load_binarized_mnist
-    from arlib.recipes import pixelrnn
 
     repeats = 1 if quick else 3
     torch.manual_seed(0)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK = "# NBVAL_CHECK_OUTPUT"
@@ -50,7 +51,6 @@ def clean(nb, keep: dict[int, list] | None = None) -> None:
 
 
 def record(path: Path) -> None:
-    from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     run = nbformat.read(path, as_version=4)

@@ -1,69 +1,110 @@
-"""Train any model of the book with its full settings and save the checkpoint that ships.
+"""Train a model of the book with its recipe and save the checkpoint that ships.
 
-    python scripts/train.py --model fvsbn            # full run (uses the GPU when present)
-    python scripts/train.py --model fvsbn --short    # the book's short run
     python scripts/train.py --list
+    python scripts/train.py --model fvsbn --threads 1                 # the full run, resumable
+    python scripts/train.py --model made --threads 1 --max-minutes 60 # one sitting of at most an hour
+    python scripts/train.py --model made --threads 1                  # ...continues where it stopped
+    python scripts/train.py --model fvsbn --short --out /tmp/ck       # the chapter's short run
 
-The checkpoint lands in ``arlib/checkpoints/NAME.safetensors`` (or ``--out DIR``), with the
-training settings, test NLL, wall time and device in its metadata and in ``manifest.json``.
+The run's state (model, optimizer, schedule, RNG, curves) lives in ``--run-dir`` (default
+``$ARLIB_RUNS/NAME`` or ``~/.cache/arlib/runs/NAME``, outside the git tree) and is rewritten every
+few minutes; running the same command again continues it (``--fresh`` starts over).  When the run
+has finished (its epochs, or early stopping), the best weights are evaluated on all 10,000 test
+images and written to ``arlib/checkpoints/NAME.safetensors`` (or ``--out DIR``) in ``--store``
+precision, with the validation NLL against wall-clock seconds, the machine and the settings in its
+metadata and in ``manifest.json``.  A GPU is used when present (the checkpoint loads on the CPU).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import platform
-import time
+import shutil
 from pathlib import Path
 
 import torch
+
+from arlib import recipes
+from arlib.checkpoints import load_model, save
+from arlib.config import device
+from arlib.train import evaluate
+
+
+def cpu_name() -> str:
+    """The processor's model name (``/proc/cpuinfo``), or what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    if device().type == "cuda":
+        return torch.cuda.get_device_name()
+    return f"{cpu_name()}, {torch.get_num_threads()} thread(s)"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="recipe name, see --list")
-    ap.add_argument("--short", action="store_true", help="the book's short run instead of the full one")
+    ap.add_argument("--short", action="store_true", help="the chapter's short run instead of the full one")
     ap.add_argument("--epochs", type=int, help="override the number of epochs")
-    ap.add_argument("--max-minutes", type=float, help="stop after this much wall time (a CPU budget)")
+    ap.add_argument("--max-minutes", type=float, help="end this sitting after this much wall time")
+    ap.add_argument("--run-dir", type=Path, help="where the resumable state lives")
+    ap.add_argument("--fresh", action="store_true", help="delete the run directory's state and start over")
     ap.add_argument("--out", type=Path, help="write the checkpoint here instead of arlib/checkpoints")
-    ap.add_argument("--threads", type=int, help="torch.set_num_threads")
+    ap.add_argument("--store", choices=["float16", "float32"], default="float16",
+                    help="precision of the stored weights (default float16)")
+    ap.add_argument("--threads", type=int, help="torch.set_num_threads (1 for a background run)")
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args()
-    from arlib import recipes
-    from arlib.checkpoints import save
-    from arlib.config import device
-    from arlib.data import load_binarized_mnist
-    from arlib.train import evaluate
-
     if args.list or not args.model:
-        print("\n".join(recipes.names()))
+        for name in recipes.names():
+            print(f"{name:22s} {(recipes.get(name).__doc__ or '').strip().splitlines()[0]}")
         return
     if args.threads:
         torch.set_num_threads(args.threads)
-    os.environ["ARLIB_FULL"] = "0" if args.short else "1"
     r = recipes.get(args.model)
+    full = not args.short
     overrides = {}
     if args.epochs:
         overrides["epochs"] = args.epochs
     if args.max_minutes:
         overrides["max_seconds"] = args.max_minutes * 60
-    t0 = time.perf_counter()
-    model, hist = recipes.run(args.model, full=not args.short, **overrides)
-    seconds = time.perf_counter() - t0
-    conditional = (r.SHORT if args.short else r.FULL).get("conditional", False)
-    test = load_binarized_mnist("test", shape=getattr(r, "SHAPE", "flat"), labels=conditional)
-    if conditional:
-        test = torch.utils.data.TensorDataset(*test)
-    ev = evaluate(model, test, conditional=conditional)
+    runs = Path(os.environ.get("ARLIB_RUNS", Path.home() / ".cache" / "arlib" / "runs"))
+    run_dir = args.run_dir or runs / (args.model + ("-short" if args.short else ""))
+    if args.fresh and run_dir.exists():
+        shutil.rmtree(run_dir)
+    print(f"{args.model}: run directory {run_dir}")
+    model, hist = recipes.run(args.model, full=full, run_dir=run_dir, **overrides)
+    if not hist.finished:
+        print(f"{args.model}: stopped after epoch {hist.epoch[-1]} (best valid {hist.best_valid_nll:.3f} at "
+              f"epoch {hist.best_epoch}); run the same command to continue")
+        return
+    test = recipes.load_data(args.model, "test", labels=model.conditional)
+    ev32 = evaluate(model, test)
     info = {
-        "recipe": args.model, "run": "short" if args.short else "full", "settings": {**(r.SHORT if args.short else r.FULL), **overrides},
-        "epochs_run": len(hist.epoch), "best_epoch": hist.best_epoch, "stopped_early": hist.stopped_early,
-        "valid_nll": hist.valid_nll, "train_nll": hist.train_nll,
-        "test_nll_nats": round(ev.nll, 4), "test_bits_per_dim": round(ev.bits_per_dim, 5),
-        "train_seconds": round(seconds, 1), "device": str(device()), "threads": torch.get_num_threads(),
-        "machine": platform.processor() or platform.machine(), "torch": torch.__version__,
+        "recipe": args.model, "run": "full" if full else "short",
+        "settings": {k: v for k, v in recipes.settings(args.model, full, **overrides).items()},
+        "epochs_run": hist.epoch[-1], "best_epoch": hist.best_epoch, "stopped_early": hist.stopped_early,
+        "valid_nll": [round(v, 4) for v in hist.valid_nll], "valid_seconds": hist.valid_seconds,
+        "train_nll": [round(v, 4) for v in hist.train_nll], "lr": hist.lr,
+        "train_seconds": hist.valid_seconds[-1] if hist.valid_seconds else None,
+        "test_nll_nats_float32": round(ev32.nll, 4),
+        "device": str(device()), "machine": machine(), "threads": torch.get_num_threads(),
+        "torch": torch.__version__, "stored": args.store, "notes": getattr(r, "NOTES", ""),
     }
-    path = save(model, getattr(r, "CHECKPOINT", args.model), info, directory=args.out)
-    print(f"{args.model}: {ev} after {len(hist.epoch)} epochs, {seconds:.0f} s -> {path}")
+    dtype = {"float16": torch.float16, "float32": torch.float32}[args.store]
+    path = save(model, args.model, info, directory=args.out, dtype=dtype)
+    stored = load_model(args.model, directory=args.out)            # what ships: the stored weights
+    ev = evaluate(stored, test)
+    info.update(test_nll_nats=round(ev.nll, 4), test_bits_per_dim=round(ev.bits_per_dim, 5))
+    path = save(model, args.model, info, directory=args.out, dtype=dtype)
+    print(f"{args.model}: test {ev} ({args.store}; float32 {ev32.nll:.4f}) after {hist.epoch[-1]} epochs, "
+          f"{info['train_seconds']} s -> {path}")
 
 
 if __name__ == "__main__":

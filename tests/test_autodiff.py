@@ -3,10 +3,16 @@ import numpy as np
 import pytest
 import torch
 
-from arlib.autodiff import (LinearSigmoidLayer, NumpySequential, gradient_check, numerical_gradient,
-                            parameter_names, relative_error, to_torch)
-from arlib.exercises import ExerciseError
-from arlib.exercises import ch04
+from arlib.exercises import ExerciseError, ch04
+from arlib.lessons.autodiff import (
+    LinearSigmoidLayer,
+    NumpySequential,
+    gradient_check,
+    numerical_gradient,
+    parameter_names,
+    relative_error,
+    to_torch,
+)
 
 
 def _data(seed=0, B=4, D=5, H=3):

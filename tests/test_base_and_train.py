@@ -105,3 +105,46 @@ def test_generic_sampler_and_probs():
     assert torch.allclose(p[:, 4], torch.tensor(0.5))
     with pytest.raises(ValueError, match="positive int"):
         ancestral_sample(m, 0)
+
+
+def _made_run(run_dir=None, interrupt_at=None):
+    from arlib.models import MADE
+
+    torch.manual_seed(1)
+    m = MADE(784, [24], num_masks=3, seed=0)
+    if interrupt_at is not None:
+        hook = m.on_train_step
+
+        def killer(step):
+            if step == interrupt_at:
+                raise KeyboardInterrupt   # what a killed process leaves behind: the last state written
+            hook(step)
+
+        m.on_train_step = killer
+    x, v = load_binarized_mnist("train", n=300), load_binarized_mnist("valid", n=100)
+    h = fit(m, x, v, epochs=4, batch_size=50, lr=1e-2, schedule="plateau", lr_patience=1, save_every_s=0,
+            run_dir=run_dir, progress=False)
+    return m, h
+
+
+def test_a_run_cut_and_resumed_ends_bit_for_bit_where_an_uninterrupted_run_ends(tmp_path):
+    a, ha = _made_run()
+    with pytest.raises(KeyboardInterrupt):
+        _made_run(tmp_path, interrupt_at=6 * 2 + 3)         # killed in epoch 3 (6 steps per epoch)
+    b, hb = _made_run(tmp_path)                               # a later sitting continues it
+    assert hb.epoch == ha.epoch == [1, 2, 3, 4] and hb.valid_nll == ha.valid_nll and hb.lr == ha.lr
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+    assert len(hb.valid_seconds) == 4 and hb.valid_seconds == sorted(hb.valid_seconds)
+    c, hc = _made_run(tmp_path)                               # a finished run returns at once
+    assert hc.finished and all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), c.state_dict().values()))
+
+
+def test_fit_checks_its_settings():
+    m = IndependentBernoulli(784)
+    x = load_binarized_mnist("train", n=50)
+    with pytest.raises(ValueError, match="optimizer"):
+        fit(m, x, optimizer="lbfgs", progress=False)
+    with pytest.raises(ValueError, match="schedule"):
+        fit(m, x, x, schedule="step", progress=False)
+    with pytest.raises(ValueError, match="precision"):
+        fit(m, x, precision="fp8", progress=False)

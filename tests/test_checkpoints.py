@@ -1,5 +1,3 @@
-import json
-
 import pytest
 import torch
 
@@ -7,22 +5,21 @@ import arlib.checkpoints as ck
 from arlib.models import IndependentBernoulli
 
 
-def test_round_trip_and_hash_check(tmp_path, monkeypatch):
-    monkeypatch.setattr(ck, "DIR", tmp_path)
-    monkeypatch.setattr(ck, "MANIFEST", tmp_path / "manifest.json")
+def test_round_trip_and_hash_check(tmp_path):
     m = IndependentBernoulli(5)
     with torch.no_grad():
         m.logit_theta.copy_(torch.arange(5.0))
-    ck.save(m, "toy", {"note": "test"}, directory=tmp_path)
-    m2 = ck.load_model("toy")
-    assert torch.equal(m2.logit_theta, m.logit_theta) and ck.load("toy")[1]["info"] == {"note": "test"}
-    assert ck.available() == ["toy"]
+    ck.save(m, "toy", {"note": "test"}, directory=tmp_path, dtype=torch.float16)
+    m2 = ck.load_model("toy", directory=tmp_path)
+    assert torch.equal(m2.logit_theta, m.logit_theta) and ck.load("toy", tmp_path)[1]["info"] == {"note": "test"}
+    assert m2.logit_theta.dtype == torch.float32          # stored in float16, loaded into the model's float32
+    assert ck.available(tmp_path) == ["toy"]
     f = tmp_path / "toy.safetensors"
     f.write_bytes(f.read_bytes()[:-1] + b"\x01")
     with pytest.raises(RuntimeError, match="sha256"):
-        ck.load("toy")
+        ck.load("toy", tmp_path)
     with pytest.raises(KeyError, match="no checkpoint named"):
-        ck.load("nope")
+        ck.load("nope", tmp_path)
 
 
 def test_shipped_checkpoints_match_manifest():

@@ -5,11 +5,20 @@ import numpy as np
 import pytest
 import torch
 
-from arlib.classify import (MLPClassifier, SoftmaxRegression, accuracy, cross_entropy, evaluate_classifier,
-                            minibatch_gradient_noise, next_pixel_dataset, sgd_step, softmax, train_classifier)
 from arlib.data import load_binarized_mnist
-from arlib.exercises import ExerciseError
-from arlib.exercises import ch04
+from arlib.exercises import ExerciseError, ch04
+from arlib.lessons.classify import (
+    MLPClassifier,
+    SoftmaxRegression,
+    accuracy,
+    cross_entropy,
+    evaluate_classifier,
+    minibatch_gradient_noise,
+    next_pixel_dataset,
+    sgd_step,
+    softmax,
+    train_classifier,
+)
 
 
 def test_softmax_is_stable_and_sums_to_one():

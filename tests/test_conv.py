@@ -6,7 +6,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arlib.conv import FILTERS, apply_filter, conv1d, conv2d, filter_checksum, output_size, true_conv1d
+from arlib.exercises import ExerciseError, ch08
+from arlib.lessons.conv import FILTERS, apply_filter, conv1d, conv2d, filter_checksum, output_size, true_conv1d
 
 
 def test_lecture_example_filter_1_0_minus1():
@@ -90,8 +91,6 @@ def test_filter_checksum():
 
 
 # ---- exercise checkers (arlib.exercises.ch08) ----
-from arlib.exercises import ExerciseError  # noqa: E402
-from arlib.exercises import ch08  # noqa: E402
 
 
 def test_checker_output_size():

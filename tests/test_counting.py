@@ -1,10 +1,10 @@
-"""arlib.counting: exact closed forms, checked by brute force and against the real models."""
+"""arlib.lessons.counting: exact closed forms, checked by brute force and against the real models."""
 import itertools
 
 import pytest
 import torch
 
-from arlib import counting
+from arlib.lessons import counting
 from arlib.models import FVSBN
 
 
@@ -74,7 +74,7 @@ def test_returns_python_ints_for_numpy_input():
     assert type(counting.tabular(torch.tensor(10).item())) is int
 
 
-# ---- the page's BigInt formulas (arlib/widgets/counts.js) agree with arlib.counting
+# ---- the page's BigInt formulas (arlib/widgets/counts.js) agree with arlib.lessons.counting
 @pytest.mark.skipif(__import__("shutil").which("node") is None, reason="needs node to run the page's JS")
 def test_counts_explorer_js_matches_counting(tmp_path):
     import json

@@ -84,16 +84,17 @@ def test_readout_math(explorer) -> None:
         assert LikelihoodExplorer.expected_readout(state, page) == page
 
 
-def test_made_is_evaluated_with_mask_0() -> None:
+def test_made_is_decomposed_in_its_own_order_and_an_ensemble_is_refused() -> None:
     torch.manual_seed(0)
-    made = MADE(784, [32], num_masks=3, ordering="random")
+    made = MADE(784, [32], num_masks=1, ordering="random")
     made.eval()
     x = (torch.rand(2, 784, generator=torch.Generator().manual_seed(2)) < 0.3).float()
     w = LikelihoodExplorer.from_models({"MADE": made}, x)
     with torch.no_grad():
-        single = made.ensemble_log_prob(x, num_masks=1)
-    made.set_mask(0)
+        single = made.log_prob(x)
     assert w.orders[0] == made.order.tolist() != list(range(784))  # its own ordering
+    with pytest.raises(ValueError, match="sum"):                   # a mixture has no per-pixel terms
+        LikelihoodExplorer.from_models({"MADE": MADE(784, [32], num_masks=3).eval()}, x)
     assert w.readout(digit=1)["total_nats"] == pytest.approx(-single[1].item(), abs=1e-2)
     # the running total follows the model's order: at its last pixel it is the total
     last = made.order[-1].item()

@@ -6,8 +6,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arlib.masks import (Mulberry32, check_made_masks, made_degrees, made_masks, made_order,
-                         mask_connectivity)
+from arlib.masks import Mulberry32, check_made_masks, made_degrees, made_masks, made_order, mask_connectivity
 
 
 def _pos(order):

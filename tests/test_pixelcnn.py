@@ -3,10 +3,11 @@ and the three samplers drawing the same images for the same seed."""
 import pytest
 import torch
 
-from arlib import counting
+from arlib.lessons import counting
 from arlib.masks import conv_mask
 from arlib.models import PixelCNN
 from arlib.models.pixelcnn import raster_channel_order
+from arlib.sampling import ancestral_sample
 from arlib.testing import AutoregressiveViolation, assert_autoregressive, dependency_matrix
 
 SMALL = [
@@ -55,12 +56,6 @@ def test_output_shapes_and_log_prob():
         c.log_prob(xc + 4)  # values must be 0 .. K-1
 
 
-@pytest.mark.parametrize("kw", SMALL)
-def test_autoregressive(kw):
-    m = _model(kw)
-    assert_autoregressive(m, m.event_shape)
-
-
 def test_colour_order_is_rows_columns_then_channels():
     assert raster_channel_order(3, 2, 2).tolist() == [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]
     m = _model(dict(SMALL[2], channels=24))  # wide enough that ReLUs rarely cut a path for every input
@@ -88,25 +83,6 @@ def test_broken_masks_are_caught():
         assert_autoregressive(c, c.event_shape)
 
 
-@pytest.mark.parametrize("kw", SMALL)
-@pytest.mark.parametrize("method", ["crop", "cache"])
-def test_fast_samplers_draw_the_same_samples(kw, method):
-    m = _model(kw, seed=1)
-    a, pa = m.sample(4, generator=torch.Generator().manual_seed(3), return_probs=True, method="naive")
-    b, pb = m.sample(4, generator=torch.Generator().manual_seed(3), return_probs=True, method=method)
-    assert torch.equal(a, b)
-    torch.testing.assert_close(pa, pb, atol=1e-5, rtol=1e-4)
-    assert a.shape == (4, *m.event_shape)
-
-
-def test_fast_sampler_same_samples_at_mnist_size():
-    m = PixelCNN(channels=8, n_layers=4, first_kernel_size=7)
-    a = m.sample(3, generator=torch.Generator().manual_seed(0), method="naive")
-    b = m.sample(3, generator=torch.Generator().manual_seed(0))
-    assert torch.equal(a, b)
-    assert torch.get_num_threads() == 1  # conftest's setting is restored after the cached sampler
-
-
 @pytest.mark.parametrize("in_channels", [1, 3])
 def test_256_way_softmax_for_8_bit_images(in_channels):
     """The 8-bit variant: 256 logits per pixel and channel, autoregressive over (channel, row, column),
@@ -116,10 +92,10 @@ def test_256_way_softmax_for_8_bit_images(in_channels):
     assert m(x).shape == (2, 256, in_channels, 4, 4)
     assert torch.isfinite(m.log_prob(x)).all()
     assert_autoregressive(m, m.event_shape)
-    a = m.sample(3, generator=torch.Generator().manual_seed(1), method="naive")
+    a = ancestral_sample(m, 3, generator=torch.Generator().manual_seed(1))
     assert a.min() >= 0 and a.max() <= 255 and torch.equal(a, a.round())
-    for method in ("crop", "cache"):
-        assert torch.equal(m.sample(3, generator=torch.Generator().manual_seed(1), method=method), a), method
+    assert torch.equal(m.sample(3, generator=torch.Generator().manual_seed(1)), a)
+    assert torch.get_num_threads() == 1  # conftest's setting is restored after the cached sampler
 
 
 def test_256_way_softmax_is_normalised():
@@ -228,8 +204,8 @@ def test_colour_mnist_is_deterministic_and_quantised():
 
 
 def test_colour_recipe_builds_a_valid_model():
-    from arlib.recipes import pixelcnn as recipe
+    from arlib.recipes import pixelcnn_colour as recipe
 
-    m = recipe.build_colour()
+    m = recipe.build()
     assert m.event_shape == (3, 14, 14) and m.num_values == 4
     assert sum(p.numel() for p in m.parameters()) == counting.pixelcnn(3, 24, 5, 3, 5, num_values=4)

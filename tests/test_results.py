@@ -6,29 +6,26 @@ import torch
 
 import arlib.checkpoints as ck
 from arlib import results
+from arlib.data import load_binarized_mnist
 from arlib.exercises import ExerciseError, ch12
-from arlib.gaussian_ar import GaussianAR, banana, banana_log_prob, fit_gaussian_ar
-from arlib.models import MADE, FVSBN, IndependentBernoulli, GatedPixelCNN
+from arlib.lessons.gaussian_ar import GaussianAR, banana, banana_log_prob, fit_gaussian_ar
+from arlib.models import FVSBN, MADE, IndependentBernoulli
 
 
 @pytest.fixture
-def shelf(tmp_path, monkeypatch):
-    """A checkpoint folder with two small models (bernoulli, made) and nothing else."""
-    monkeypatch.setattr(ck, "DIR", tmp_path)
-    monkeypatch.setattr(ck, "MANIFEST", tmp_path / "manifest.json")
+def shelf(tmp_path):
+    """A checkpoint folder with three small models (bernoulli, made, made_ensemble) and nothing else."""
     torch.manual_seed(0)
     b = IndependentBernoulli(784)
-    from arlib.data import load_binarized_mnist
-
     b.fit_closed_form(load_binarized_mnist("train", n=2000))
-    ck.save(b, "bernoulli", {"train_seconds": 1.5, "epochs_run": 1}, directory=tmp_path)
-    m = MADE(784, [20], num_masks=3, ordering="random", seed=0)
-    ck.save(m, "made", {"train_seconds": 120.0, "epochs_run": 2}, directory=tmp_path)
+    ck.save(b, "bernoulli", {"train_seconds": 1.5, "epochs_run": 1, "test_nll_nats": 206.0}, directory=tmp_path)
+    ck.save(MADE(784, [20], seed=0), "made", {"train_seconds": 120.0, "epochs_run": 2}, directory=tmp_path)
+    ck.save(MADE(784, [20], num_masks=3, seed=0), "made_ensemble", {"train_seconds": 60.0}, directory=tmp_path)
     return tmp_path
 
 
 def test_results_table_evaluates_shipped_and_skips_missing(shelf):
-    res = results.results_table(n_test=50, progress=False)
+    res = results.results_table(n_test=50, progress=False, directory=shelf)
     by = {r.model.name: r for r in res}
     assert [r.model.name for r in res] == [m.name for m in results.BOOK_MODELS]
     assert by["Independent Bernoulli"].status == "ok" and by["Independent Bernoulli"].params == 784
@@ -40,19 +37,19 @@ def test_results_table_evaluates_shipped_and_skips_missing(shelf):
         assert r.n_test == 50 and r.nll > 0 and r.sample_seconds is not None and r.eval_seconds >= 0
         assert math.isclose(r.bits_per_dim, r.nll / (784 * math.log(2)))
     assert by["Independent Bernoulli"].train_seconds == 1.5 and by["MADE, one mask"].epochs == 2
-    # the numbers are the models' own: recompute them
-    from arlib.data import load_binarized_mnist
-
-    x = load_binarized_mnist("test", n=50)
-    bern = ck.load_model("bernoulli")
-    assert math.isclose(by["Independent Bernoulli"].nll, -bern.log_prob(x).double().mean().item(), rel_tol=1e-6)
-    made = ck.load_model("made")
-    with torch.no_grad():
-        assert math.isclose(by["MADE, mask ensemble"].nll, -made.ensemble_log_prob(x).double().mean().item(), rel_tol=1e-6)
-        assert math.isclose(by["MADE, one mask"].nll, -made.ensemble_log_prob(x, num_masks=1).double().mean().item(),
-                            rel_tol=1e-6)
-    md = results.results_markdown(res)
-    assert md.count("\n") == len(res) + 1 and "**missing**" in md and "86.64" in md
+    assert by["Independent Bernoulli"].full_test_nll == 206.0 and by["MADE, one mask"].full_test_nll is None
+    # the numbers are the models' own, on the seeded random subset: recompute them
+    x = results.test_subset(50)
+    assert not torch.equal(x, load_binarized_mnist("test", n=50))      # not the first 50
+    for name, ckpt in [("Independent Bernoulli", "bernoulli"), ("MADE, one mask", "made"),
+                       ("MADE, mask ensemble", "made_ensemble")]:
+        m = ck.load_model(ckpt, shelf)
+        with torch.no_grad():
+            assert math.isclose(by[name].nll, -m.log_prob(x).double().mean().item(), rel_tol=1e-6)
+    assert "mixture of 3 masks" in by["MADE, mask ensemble"].note
+    page = results.results_html(res)
+    assert page.startswith("<table") and page.count("<tr>") == len(res) + 1 and "<b>missing</b>" in page
+    assert "86.64" in page and "|" not in page
 
 
 def test_results_table_reports_a_broken_checkpoint(shelf):
@@ -61,27 +58,15 @@ def test_results_table_reports_a_broken_checkpoint(shelf):
     man = json.loads((shelf / "manifest.json").read_text())
     man["made"]["sha256"] = "0" * 64  # a corrupted file
     (shelf / "manifest.json").write_text(json.dumps(man))
-    res = results.results_table(n_test=10, progress=False, sample=False)
+    res = results.results_table(n_test=10, progress=False, sample=False, directory=shelf)
     made = [r for r in res if r.model.checkpoint == "made"]
     assert all(r.status == "error" and "sha256" in r.note for r in made)
-    assert "**error**" in results.results_markdown(res)
+    assert "<b>error</b>" in results.results_html(res)
 
 
 def test_results_table_checks_n_test():
     with pytest.raises(ValueError, match="n_test"):
         results.results_table(n_test=0, progress=False)
-
-
-def test_evaluate_model_shapes_and_conditional_marginal():
-    x = torch.randint(0, 2, (6, 784)).float()
-    f = FVSBN(784)
-    assert math.isclose(results.evaluate_model(f, x), -f.log_prob(x).double().mean().item(), rel_tol=1e-6)
-    g = GatedPixelCNN(channels=4, n_layers=2, n_classes=3)
-    with torch.no_grad():
-        assert math.isclose(results.evaluate_model(g, x, batch_size=4), -g.log_prob(x.view(6, 1, 28, 28)).double().mean().item(),
-                            rel_tol=1e-5)
-    with pytest.raises(ValueError, match="how"):
-        results.evaluate_model(f, x, how="best")
 
 
 def test_lecture_table4_is_the_slide():
@@ -94,7 +79,7 @@ def test_default_n_test(monkeypatch):
     monkeypatch.setenv("ARLIB_FULL", "1")
     assert results.default_n_test() == 10_000
     monkeypatch.setenv("ARLIB_FULL", "0")
-    assert results.default_n_test() == 500
+    assert results.default_n_test() == 1_000
 
 
 # ---- binarization helpers ----

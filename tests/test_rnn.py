@@ -5,7 +5,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from arlib.models import PixelRNN, VanillaRNN
+from arlib.exercises import ExerciseError, ch07
+from arlib.lessons.vanilla_rnn import VanillaRNN
+from arlib.models import PixelRNN
 from arlib.testing import assert_autoregressive
 
 
@@ -71,7 +73,7 @@ def test_book_settings_param_count():
 
 
 def test_counting_module_agrees():
-    from arlib import counting
+    from arlib.lessons import counting
 
     for cell in ("lstm", "gru"):
         for H, L in [(1, 1), (16, 2), (128, 1), (5, 3)]:
@@ -87,12 +89,6 @@ def _randomised(m, seed=0):
         for p in m.parameters():
             p.copy_(torch.randn(p.shape, generator=g) * 0.5)
     return m.eval()
-
-
-@pytest.mark.parametrize("cell", ["lstm", "gru"])
-def test_autoregressive_small(cell):
-    m = _randomised(PixelRNN(8, 2, cell=cell, image_size=6))
-    assert_autoregressive(m, (1, 6, 6), n_inputs=3)
 
 
 def test_autoregressive_mnist_size():
@@ -185,18 +181,6 @@ def test_bad_cell_and_bad_input():
         PixelRNN(4).sample(0)
 
 
-def test_checkpoint_round_trip(tmp_path, monkeypatch):
-    import arlib.checkpoints as ck
-
-    monkeypatch.setattr(ck, "DIR", tmp_path)
-    monkeypatch.setattr(ck, "MANIFEST", tmp_path / "manifest.json")
-    m = _randomised(PixelRNN(6, 2, cell="gru", image_size=5))
-    ck.save(m, "toy_rnn", {"epochs_run": 0}, directory=tmp_path)
-    m2 = ck.load_model("toy_rnn")
-    x = torch.ones(2, 1, 5, 5)
-    torch.testing.assert_close(m.log_prob(x), m2.log_prob(x))
-
-
 def test_short_training_lowers_the_nll():
     from arlib.data import load_binarized_mnist
     from arlib.train import evaluate, fit
@@ -223,8 +207,6 @@ def test_shipped_checkpoint_beats_uniform_when_present():
 
 
 # ---- exercise checkers (arlib.exercises.ch07) ----
-from arlib.exercises import ExerciseError  # noqa: E402
-from arlib.exercises import ch07  # noqa: E402
 
 
 def test_checker_param_count():

@@ -16,8 +16,7 @@ import torch
 import traitlets
 
 import arlib.widgets
-from arlib.widgets import Explorer, PixelBitsExplorer, colab_setup
-from arlib.widgets import base
+from arlib.widgets import Explorer, PixelBitsExplorer, base, colab_setup
 
 # Every explorer the package exports (each chapter's explorers are checked the same way).
 EXPLORERS = [getattr(arlib.widgets, name) for name in arlib.widgets.__all__

@@ -1,14 +1,14 @@
 """Checkers for the exercises of chapter 2 (the chain rule and counting parameters).
 
-Each checker compares your answer with ``arlib.counting`` and raises ``ExerciseError`` saying
+Each checker compares your answer with ``arlib.lessons.counting`` and raises ``ExerciseError`` saying
 what is off (which case, what you got, what was expected, and a likely cause).
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from arlib import counting
 from arlib.exercises import ExerciseError, passed
+from arlib.lessons import counting
 
 __all__ = ["check_tabular_count", "check_markov_exact", "check_logistic_window", "check_nade_break_even"]
 
@@ -56,7 +56,7 @@ def check_markov_exact(fn: Callable[[int, int, int], int]) -> str:
             elif got == counting.markov(n, k, d, exact=True) + 1 or got == want - 1:
                 hint = " You are off by one: check where the sum over i starts and ends."
             raise ExerciseError(f"for n = {n}, k = {k}, d = {d} you count {got}; the exact count is {want}.{hint}")
-    return passed(f"your exact Markov-k counts agree with arlib.counting.markov(..., exact=True) in {len(_CASES)} cases")
+    return passed(f"your exact Markov-k counts agree with arlib.lessons.counting.markov(..., exact=True) in {len(_CASES)} cases")
 
 
 def check_logistic_window(fn: Callable[[int, int], int]) -> str:

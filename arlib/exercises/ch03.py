@@ -10,13 +10,13 @@ from typing import Callable
 import torch
 
 from arlib.exercises import ExerciseError, passed
+from arlib.models import FVSBN
 
 __all__ = ["check_log_prob", "check_sampler", "random_fvsbn"]
 
 
 def random_fvsbn(n: int = 6, order=None, seed: int = 0):
     """A small FVSBN with random parameters (float64), for trying out your code."""
-    from arlib.models import FVSBN
 
     m = FVSBN(n, order=order).double()
     g = torch.Generator().manual_seed(seed)

@@ -14,8 +14,8 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import torch
 
-from arlib.autodiff import gradient_check, relative_error
 from arlib.exercises import ExerciseError, passed
+from arlib.lessons.autodiff import gradient_check, relative_error
 
 __all__ = [
     "softmax_gradient_reference",
@@ -112,7 +112,7 @@ def _relu_inputs(seed: int) -> np.ndarray:
 def check_relu_layer(layer_cls: type) -> str:
     """Check a ReLU layer class: ``layer_cls()`` with ``forward(x)`` and ``backward(grad_out)``.
 
-    Compares forward with max(0, x) and backward with finite differences (arlib.autodiff.gradient_check)
+    Compares forward with max(0, x) and backward with finite differences (arlib.lessons.autodiff.gradient_check)
     and with PyTorch autograd.
     """
     try:

@@ -14,6 +14,9 @@ from typing import Callable
 import torch
 
 from arlib.exercises import ExerciseError, passed
+from arlib.lessons import counting
+from arlib.models import NADE
+from arlib.models.nade import running_sum_logits
 
 __all__ = ["check_break_even", "check_running_sum", "check_completion", "random_nade",
            "running_sum_reference", "complete_reference"]
@@ -21,7 +24,6 @@ __all__ = ["check_break_even", "check_running_sum", "check_completion", "random_
 
 def random_nade(n: int = 8, H: int = 5, seed: int = 0):
     """A small NADE with random parameters (float64), for trying out your code."""
-    from arlib.models import NADE
 
     m = NADE(n, H).double()
     g = torch.Generator().manual_seed(seed)
@@ -33,7 +35,6 @@ def random_nade(n: int = 8, H: int = 5, seed: int = 0):
 
 def check_break_even(H_max: int, n: int = 784) -> str:
     """Exercise 1: the largest H for which NADE (2nH + H + n) has fewer parameters than FVSBN (n(n+1)/2)."""
-    from arlib import counting
 
     want = max(H for H in range(1, n) if counting.nade(n, H) < counting.fvsbn(n))
     if not isinstance(H_max, (int,)) and not (hasattr(H_max, "is_integer") and float(H_max).is_integer()):
@@ -64,7 +65,6 @@ def running_sum_reference(x: torch.Tensor, W: torch.Tensor, c: torch.Tensor, V: 
 
 def check_running_sum(fn: Callable[..., torch.Tensor]) -> str:
     """Exercise 2: ``fn(x, W, c, V, b)`` returns the (B, n) logits of NADE's conditionals in O(nH)."""
-    from arlib.models.nade import running_sum_logits
 
     for n, H, seed in [(6, 3, 0), (9, 5, 1)]:
         m = random_nade(n, H, seed)

@@ -15,6 +15,7 @@ from typing import Callable
 import torch
 
 from arlib.exercises import ExerciseError, passed
+from arlib.masks import check_made_masks, made_degrees, made_masks
 
 __all__ = ["check_small_masks", "check_masks_fn", "check_ensemble", "ensemble_reference"]
 
@@ -60,7 +61,6 @@ def check_small_masks(M_W, M_V) -> str:
 
 def check_masks_fn(fn: Callable[[list[torch.Tensor]], list[torch.Tensor]]) -> str:
     """Exercise 2: ``fn(degrees)`` returns the list of masks (one per layer, shape (out, in))."""
-    from arlib.masks import check_made_masks, made_degrees, made_masks
 
     for D, hidden, ordering, seed in [(5, [7], "natural", 0), (8, [6, 9], "random", 3), (6, [4, 4, 5], "random", 9)]:
         degrees = made_degrees(D, hidden, ordering, seed)

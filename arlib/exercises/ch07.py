@@ -6,6 +6,9 @@ import math
 import torch
 
 from arlib.exercises import ExerciseError, passed
+from arlib.lessons.vanilla_rnn import VanillaRNN
+from arlib.models import PixelRNN
+from arlib.testing import AutoregressiveViolation, assert_autoregressive
 
 __all__ = ["check_rnn_param_count", "check_shifted_inputs", "check_stepwise_log_prob", "check_gradient_factor"]
 
@@ -13,7 +16,6 @@ __all__ = ["check_rnn_param_count", "check_shifted_inputs", "check_stepwise_log_
 def check_rnn_param_count(count) -> str:
     """``count(d, H, k)``: parameters of the lecture's RNN (b_0, W_xh, W_hh, W_hy) for inputs of
     size d, summaries of size H and k outputs.  Compared with ``arlib.models.VanillaRNN``."""
-    from arlib.models import VanillaRNN
 
     for d, H, k in [(1, 1, 1), (1, 8, 1), (3, 5, 2), (784, 100, 10), (2, 64, 7)]:
         truth = sum(p.numel() for p in VanillaRNN(d, H, k).parameters())
@@ -34,8 +36,6 @@ def check_shifted_inputs(shift) -> str:
     """``shift(x)``: from binary images ``(B, 784)`` build the PixelRNN's cell inputs ``(B, 784, 1)``:
     step t must see x_{t-1} (encoded as 2x - 1) and step 1 the start value 0.  The checker puts
     your function inside a PixelRNN and runs the autoregressive test."""
-    from arlib.models import PixelRNN
-    from arlib.testing import AutoregressiveViolation, assert_autoregressive
 
     x = (torch.rand(3, 784, generator=torch.Generator().manual_seed(0)) < 0.3).float()
     out = shift(x)
@@ -71,7 +71,6 @@ def check_stepwise_log_prob(log_prob_by_steps) -> str:
     """``log_prob_by_steps(model, x)``: log p(x) of binary images ``(B, 1, 28, 28)`` computed by
     running the model's cell one pixel at a time and carrying the state.  Compared with
     ``model.log_prob`` (one call over the whole sequence) on a small random PixelRNN."""
-    from arlib.models import PixelRNN
 
     torch.manual_seed(0)
     m = PixelRNN(6).eval()

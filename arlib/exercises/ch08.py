@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from arlib.exercises import ExerciseError, passed
+from arlib.testing import AutoregressiveViolation, assert_autoregressive
 
 __all__ = ["check_output_size", "check_conv2d", "check_horizontal_edge_filter", "check_conv_layer_count",
            "check_causal_mask"]
@@ -92,7 +93,6 @@ def check_causal_mask(mask) -> str:
     """A 3x3 0/1 mask such that a masked 3x3 convolution (padding 1) respects the raster order:
     the output at pixel i may use only pixels before i.  Checked with ``arlib.testing``; the mask
     must also keep every weight it can (all the pixels before the centre)."""
-    from arlib.testing import AutoregressiveViolation, assert_autoregressive
 
     m = torch.as_tensor(np.asarray(mask, dtype=np.float32))
     if m.shape != (3, 3):
@@ -131,7 +131,7 @@ def output_size_reference(n: int, k: int, padding: int, stride: int) -> int:
 
 
 def conv2d_reference(x, w, padding: int, stride: int) -> np.ndarray:
-    """Loops over output channels and positions (see arlib.conv.conv2d)."""
+    """Loops over output channels and positions (see arlib.lessons.conv.conv2d)."""
     C_out, C_in, k, _ = w.shape
     xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding)))
     n_out = (xp.shape[1] - k) // stride + 1

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from arlib.exercises import ExerciseError, passed
+from arlib.masks import conv_mask
+from arlib.receptive import stack_field
 
 __all__ = ["check_first_layer_counts", "check_colour_mask", "check_all_a_row", "check_output_layer",
            "colour_mask_reference"]
@@ -14,7 +15,6 @@ def check_first_layer_counts(params: int, always_zero: int, in_channels: int = 1
                              kernel_size: int = 7) -> str:
     """Exercise 1: the parameters of the first layer (k x k, type A, C -> h, with biases) and how many
     of its weights the mask keeps at zero."""
-    from arlib.masks import conv_mask
 
     k, C, h = kernel_size, in_channels, channels
     want_params = h * C * k * k + h
@@ -53,7 +53,6 @@ def colour_mask_reference(k: int, mask_type: str, in_channels: int, out_channels
 def check_colour_mask(fn) -> str:
     """Exercise 2: ``fn(k, mask_type, in_channels, out_channels)`` must build the R -> G -> B mask
     (3 colour groups of contiguous channels), shape (out, in, k, k), like ``arlib.masks.conv_mask``."""
-    from arlib.masks import conv_mask
 
     cases = [(3, "A", 3, 6), (3, "B", 6, 6), (5, "A", 3, 3), (1, "B", 6, 12), (5, "B", 9, 3), (7, "A", 3, 12)]
     for k, t, cin, cout in cases:
@@ -80,7 +79,6 @@ def check_colour_mask(fn) -> str:
 def check_all_a_row(n_layers: int, cols_seen: list[int]) -> str:
     """Exercise 3: with ``n_layers`` 3x3 layers all of type A, the offsets (column - c, negative = left)
     of the pixels in x_i's own row that its conditional can depend on."""
-    from arlib.receptive import stack_field
 
     H = W = 28
     r, c = 14, 14

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from arlib.exercises import ExerciseError, passed
+from arlib.receptive import blind_spot, masked_stack, receptive_field, stack_field
 
 __all__ = ["check_blind_spot_count", "check_field_by_dilation", "check_reach_right", "check_no_blind_spot_columns",
            "field_by_dilation_reference"]
@@ -14,7 +14,6 @@ _PIXEL = (20, 12)  # far enough from every edge for up to 8 layers of 3x3
 
 
 def _measured_blind(n_layers: int, kernel_size: int = 3, pixel=_PIXEL, shape=(_H, _W)) -> int:
-    from arlib.receptive import blind_spot, stack_field
 
     return int(blind_spot(stack_field(n_layers, kernel_size, shape, pixel), pixel).sum())
 
@@ -53,7 +52,6 @@ def field_by_dilation_reference(n_layers: int, k: int, shape, pixel) -> np.ndarr
 def check_field_by_dilation(fn) -> str:
     """Exercise 2: ``fn(n_layers, k, shape, pixel)`` -> bool array (H, W), the receptive field of an
     option-1 stack (type A, then type B; all k x k), computed without gradients."""
-    from arlib.receptive import masked_stack, receptive_field
 
     cases = [(1, 3, (8, 8), (4, 4)), (2, 3, (8, 8), (4, 4)), (4, 3, (10, 12), (9, 0)), (3, 5, (12, 12), (11, 11)),
              (5, 3, (28, 28), (14, 14)), (2, 7, (9, 9), (0, 5))]
@@ -82,7 +80,6 @@ def check_field_by_dilation(fn) -> str:
 def check_reach_right(fn) -> str:
     """Exercise 3: ``fn(d, k)`` = how many columns to the right of x_i the field of a deep option-1 stack
     of k x k layers reaches in the row d rows above x_i (enough layers, far from the edges)."""
-    from arlib.receptive import stack_field
 
     for k in (3, 5, 7):
         p = k // 2
@@ -108,7 +105,6 @@ def check_reach_right(fn) -> str:
 def check_no_blind_spot_columns(cols, n_layers: int = 3, row: int = 14) -> str:
     """Exercise 4: the columns of row ``row`` (28 x 28 image) whose pixel has an empty blind spot under
     ``n_layers`` option-1 layers of 3x3."""
-    from arlib.receptive import blind_spot, stack_field
 
     want = [c for c in range(_W) if not blind_spot(stack_field(n_layers, 3, (_H, _W), (row, c)), (row, c)).any()]
     got = sorted(int(c) for c in cols)

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import torch
 
-from arlib import counting
 from arlib.exercises import ExerciseError, passed
+from arlib.lessons import counting
 from arlib.masks import gated_stack_field
+from arlib.models import GatedPixelCNN
+from arlib.receptive import receptive_field
 
 __all__ = ["check_layer_params", "check_gated_field", "gated_field_reference", "check_reach_rows",
            "check_leak_columns", "check_marginal"]
@@ -90,13 +92,11 @@ def check_leak_columns(offsets) -> str:
     """The column offsets (relative to the pixel, in its own row) that the conditional of a pixel would see if
     the first vertical layer (5 x 5) kept its centre row and fed the horizontal stack unshifted (one layer)."""
     got = sorted(int(o) for o in offsets)
-    from arlib.models import GatedPixelCNN
 
     torch.manual_seed(0)
     m = GatedPixelCNN(channels=4, n_layers=1, kernel_size=5, height=9, width=9).double()
     m.blocks[0].v_conv.first = False  # the centre row kept: no shift
     m.blocks[0].v_conv.mask[2] = 1.0
-    from arlib.receptive import receptive_field
 
     field = receptive_field(m, (1, 9, 9), (4, 4))
     truth = sorted(int(c) - 4 for c in field[4].nonzero().flatten())

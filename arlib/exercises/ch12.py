@@ -6,6 +6,7 @@ import math
 import torch
 
 from arlib.exercises import ExerciseError, passed
+from arlib.results import noise_floor
 
 __all__ = ["check_conversions", "check_binarize", "check_noise_floor", "check_log_conditionals",
            "check_sequential_steps"]
@@ -60,7 +61,6 @@ def check_binarize(fn) -> str:
 
 def check_noise_floor(fn) -> str:
     """``fn(grey)``: per image, sum_i H(Bernoulli(g_i)) in nats, for grey images ``(N, ...)``."""
-    from arlib.results import noise_floor
 
     grey = torch.tensor([[0.0, 1.0, 0.5, 0.25], [0.5, 0.5, 0.5, 0.5], [0.1, 0.9, 0.0, 0.0]])
     truth = noise_floor(grey)
@@ -92,7 +92,7 @@ def check_log_conditionals(fn, model, x: torch.Tensor) -> str:
         raise ExerciseError("a log-probability of a binary value is <= 0; some of yours are positive")
     if not torch.allclose(got.sum(1), truth, atol=1e-3):
         with torch.no_grad():
-            p1 = torch.sigmoid(model(x.to(model._dtype()))).flatten(1).double()
+            p1 = torch.sigmoid(model(x.to(model.dtype))).flatten(1).double()
         hint = ""
         if torch.allclose(got, torch.log(p1), atol=1e-4):
             hint = " You took log p(x_i = 1 | x_<i) for every pixel; use log(1 - p) where x_i = 0."

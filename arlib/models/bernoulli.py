@@ -18,8 +18,11 @@ class IndependentBernoulli(AutoregressiveModel):
 
     def __init__(self, n: int = 784):
         super().__init__((n,))
-        self.config = {"n": n}
         self.logit_theta = nn.Parameter(torch.zeros(n))
+
+    @classmethod
+    def examples(cls) -> list["IndependentBernoulli"]:
+        return [cls(9)]
 
     @property
     def theta(self) -> torch.Tensor:
@@ -38,8 +41,12 @@ class IndependentBernoulli(AutoregressiveModel):
         return self
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, return_probs: bool = False):
-        """All pixels at once: they are independent."""
-        p = self.theta.expand(n, -1)
-        x = (torch.rand(p.shape, generator=generator) < p).float()
-        return (x, p.clone()) if return_probs else x
+    def generate(self, n: int, choose, **cond) -> torch.Tensor:
+        """Every pixel from its own theta_i: the logits never change, whatever was drawn before."""
+        self.check_n(n)
+        self.check_cond(cond)
+        logits = self.logit_theta.expand(n, -1)
+        x = torch.zeros(n, self.D, dtype=self.dtype, device=self.device)
+        for i in self.order.tolist():
+            x[:, i] = choose(i, logits[:, i])
+        return x

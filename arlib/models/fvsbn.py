@@ -38,7 +38,6 @@ class FVSBN(AutoregressiveModel):
 
     def __init__(self, n: int = 784, order: Sequence[int] | torch.Tensor | None = None):
         super().__init__((n,), order=order)
-        self.config = {"n": int(n), "order": None if order is None else [int(i) for i in self.order]}
         self.b = nn.Parameter(torch.zeros(n))
         self.w = nn.Parameter(torch.zeros(n * (n - 1) // 2))
         # (k, l) with l < k in generation order -> (row, col) = (order[k], order[l]) in pixel indices
@@ -48,6 +47,10 @@ class FVSBN(AutoregressiveModel):
         mask = torch.zeros(n, n)
         mask[rows, cols] = 1.0
         self.register_buffer("mask", mask, persistent=False)
+
+    @classmethod
+    def examples(cls) -> list["FVSBN"]:
+        return [cls(9), cls(9, order=[4, 0, 8, 2, 6, 1, 7, 3, 5])]
 
     @property
     def W(self) -> torch.Tensor:
@@ -66,26 +69,18 @@ class FVSBN(AutoregressiveModel):
         return torch.addmm(self.b, x, self.W.T)
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, return_probs: bool = False):
-        """Ancestral sampling in ``order``, incrementally: O(n_pixels**2) work in all.
+    def generate(self, n: int, choose, **cond) -> torch.Tensor:
+        """Ancestral loop in ``order``, incrementally: O(n_pixels**2) work in all.
 
-        The logits start at b; once x_i is drawn, x_i times column i of W is added to the
-        logits of every later pixel, so no step recomputes the whole product.  The draws are
-        the same as ``arlib.sampling.ancestral_sample`` (one ``torch.rand`` per step), so for
-        the same generator both give the same samples (up to float rounding of the logits).
-
-        With ``return_probs`` it also returns p(x_i = 1 | x_<i) for every pixel: with
-        ``self.order`` that is the whole record of the run (the sampling stepper plays it back).
+        The logits start at b; once x_i is chosen, x_i times column i of W is added to the
+        logits of every later pixel, so no step recomputes the whole product.
         """
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        self.check_n(n)
+        self.check_cond(cond)
         W = self.W
         logits = self.b.expand(n, -1).clone()
         x = torch.zeros_like(logits)
-        probs = torch.zeros_like(logits)
         for i in self.order.tolist():
-            p = torch.sigmoid(logits[:, i])
-            xi = (torch.rand(p.shape, generator=generator, device=p.device, dtype=p.dtype) < p).to(p.dtype)
-            x[:, i], probs[:, i] = xi, p
-            logits.addr_(xi, W[:, i])  # every later logit += x_i * W[:, i]
-        return (x, probs) if return_probs else x
+            x[:, i] = choose(i, logits[:, i])
+            logits.addr_(x[:, i], W[:, i])  # every later logit += x_i * W[:, i]
+        return x

@@ -17,26 +17,21 @@ A class-conditional model is also an unconditional one: ``log_prob(x)`` without 
 exact marginal log p(x) = log sum_y p(y) p(x | y) with the class prior ``log_prior`` (a buffer,
 saved with the weights), at the price of one pass per class.
 
-Sampling (``sample(method=...)``): ``"naive"`` (784 full passes), ``"crop"`` (each pass on the
-rows the pixel can see), ``"cache"`` (default: the vertical stack once per row, the horizontal stack
-once per pixel at that one position; the same draws from the same random numbers).
+Generation (``generate``, and so ``sample``) computes the vertical stack once per row and the
+horizontal stack once per pixel at that one position: the same draws from the same random numbers
+as 784 full passes (``arlib.sampling.ancestral_sample``).
 """
 from __future__ import annotations
 
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
-from tqdm.auto import tqdm
 
-from arlib.layers import GatedBlock, gated_activation
+from arlib.layers import GatedBlock
 from arlib.models.base import AutoregressiveModel
-from arlib.sampling import ancestral_sample, draw
 
 __all__ = ["GatedPixelCNN"]
-
-SAMPLERS = ("naive", "crop", "cache")
 
 
 class GatedPixelCNN(AutoregressiveModel):
@@ -65,9 +60,7 @@ class GatedPixelCNN(AutoregressiveModel):
         skip_channels = channels if skip_channels is None else skip_channels
         head_channels = channels if head_channels is None else head_channels
         super().__init__((1, height, width), 2)
-        self.config = dict(channels=channels, n_layers=n_layers, kernel_size=kernel_size,
-                           first_kernel_size=first_kernel_size, skip_channels=skip_channels,
-                           head_channels=head_channels, n_classes=n_classes, height=height, width=width)
+        self.kernel_size, self.first_kernel_size = kernel_size, first_kernel_size
         self.channels, self.n_classes = channels, n_classes
         self.blocks = nn.ModuleList(
             [GatedBlock(1, channels, first_kernel_size, True, skip_channels)]
@@ -81,6 +74,10 @@ class GatedPixelCNN(AutoregressiveModel):
             nn.init.normal_(self.V.weight, std=0.1)
             self.register_buffer("log_prior", torch.full((n_classes,), -math.log(n_classes)))
 
+    @classmethod
+    def examples(cls) -> list["GatedPixelCNN"]:
+        return [cls(4, 3, 3, 5, height=5, width=5), cls(4, 2, 3, 3, n_classes=3, height=4, width=4)]
+
     # ------------------------------------------------------------------ conditioning
     @property
     def conditional(self) -> bool:
@@ -88,7 +85,7 @@ class GatedPixelCNN(AutoregressiveModel):
 
     def check_labels(self, y, n: int) -> torch.Tensor:
         """Labels as a long tensor ``(n,)`` (an int is repeated); ``ValueError`` if out of range."""
-        y = torch.as_tensor(y, device=self._device())
+        y = torch.as_tensor(y, device=self.device)
         if y.dim() == 0:
             y = y.expand(n)
         if y.dim() != 1 or y.shape[0] not in (1, n):
@@ -141,7 +138,7 @@ class GatedPixelCNN(AutoregressiveModel):
 
     def log_joint(self, x: torch.Tensor) -> torch.Tensor:
         """log p(y) + log p(x | y) for every class y: shape (B, n_classes), one pass per class."""
-        xf = x.to(self._dtype())
+        xf = x.to(self.dtype)
         log_prior = self.log_prior.to(xf.dtype).log_softmax(0)  # exactly normalised in the working dtype
         cols = [log_prior[c] + self.log_prob_from_logits(self(xf, y=torch.full((x.shape[0],), c,
                                                                                    device=x.device)), xf)
@@ -151,110 +148,64 @@ class GatedPixelCNN(AutoregressiveModel):
     @property
     def receptive_rows(self) -> int:
         """How many rows above a pixel the vertical stack reaches: k0 // 2 + (L - 1) (k // 2)."""
-        c0 = self.config["first_kernel_size"] // 2
-        return c0 + (len(self.blocks) - 1) * (self.config["kernel_size"] // 2)
+        return self.first_kernel_size // 2 + (len(self.blocks) - 1) * (self.kernel_size // 2)
 
-    # ------------------------------------------------------------------ sampling
+    # ------------------------------------------------------------------ generation
     @torch.no_grad()
-    def sample(self, n: int, y: torch.Tensor | int | None = None, generator: torch.Generator | None = None,
-               return_probs: bool = False, method: str = "cache", progress: bool = False):
-        """Draw ``n`` images by ancestral sampling in raster order (given labels ``y`` if conditional).
+    def sample(self, n: int, *, generator: torch.Generator | None = None, return_probs: bool = False,
+               y: torch.Tensor | int | None = None):
+        """Draw ``n`` images (given labels ``y`` if the model is conditional).
 
-        For a conditional model ``y`` may be an int, ``n`` labels, or None (labels drawn from the
-        class prior first, with ``generator``).  All methods consume ``generator`` identically (one
-        ``arlib.sampling.draw`` per pixel), so the same seed gives the same images (up to float
-        rounding in the conditionals).  ``return_probs`` also returns p(x_i = 1 | x_<i) of every pixel.
+        For a conditional model ``y`` may be an int, ``n`` labels, or None: then the labels are
+        drawn from the class prior first, with ``generator``.
         """
-        if method not in SAMPLERS:
-            raise ValueError(f"method must be one of {SAMPLERS}, got {method!r}")
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
-        cond = {}
-        if self.conditional:
-            if y is None:
-                y = torch.multinomial(self.log_prior.exp().cpu(), n, replacement=True, generator=generator)
-            cond = {"y": self.check_labels(y, n)}
-        elif y is not None:
-            raise ValueError("this GatedPixelCNN is unconditional (n_classes=None): it takes no labels y")
-        was_training = self.training
-        self.eval()
-        try:
-            if method == "naive":
-                out = ancestral_sample(self, n, generator=generator, return_probs=True, progress=progress, **cond)
-            elif method == "crop":
-                out = self._sample_crop(n, generator, progress, cond)
-            else:
-                out = self._sample_cache(n, generator, progress, cond.get("y"))
-        finally:
-            self.train(was_training)
-        return out if return_probs else out[0]
+        if y is None and self.conditional:
+            self.check_n(n)
+            y = torch.multinomial(self.log_prior.exp(), n, replacement=True, generator=generator)
+        return super().sample(n, generator=generator, return_probs=return_probs,
+                              **({} if y is None else {"y": y}))
 
-    def _sample_crop(self, n, generator, progress, cond):
-        _, H, W = self.event_shape
-        x = torch.zeros(n, 1, H, W, device=self._device(), dtype=self._dtype())
-        probs = torch.zeros_like(x)
-        R = self.receptive_rows
-        for r in tqdm(range(H), disable=not progress, desc="sampling rows", leave=False):
-            r0 = max(0, r - R)
-            for s in range(W):
-                logits = self(x[:, :, r0 : r + 1], **cond)[:, 0, -1, s]  # only the rows pixel (r, s) can see
-                x[:, 0, r, s], probs[:, 0, r, s] = draw(logits, True, generator)
-        return x, probs
-
-    def _sample_cache(self, n, generator, progress, y):
-        """The vertical stack row by row (it never sees the row being drawn), the horizontal stack pixel by pixel.
+    @torch.no_grad()
+    def generate(self, n: int, choose, y: torch.Tensor | int | None = None) -> torch.Tensor:
+        """The cached ancestral loop: the vertical stack once per row (it never sees the row being
+        generated), the horizontal stack once per pixel at that one position
+        (``GatedBlock.vertical_row`` and ``GatedBlock.horizontal_at``).
 
         ``vbuf[l]``: the vertical input of layer l, padded by c_l rows on top and c_l columns on each side.
         ``hrow[l]``: the horizontal input of layer l in the current row, padded by c_l columns on the left.
-        ``rowterm[l]``: link * v_pre + V_h^T y for the current row, the horizontal gates' share from above.
+        ``above[l]``: link * v_pre + V_h^T y along the current row, the horizontal gates' share from above.
         """
+        self.check_n(n)
+        if y is not None:
+            self.check_cond({"y": y})
+        elif self.conditional:
+            raise ValueError("this GatedPixelCNN is class-conditional: pass labels y= (sample draws them)")
         _, H, W = self.event_shape
-        dev, dt = self._device(), self._dtype()
+        dev, dt = self.device, self.dtype
         blocks = list(self.blocks)
         cs = [b.v_conv.kernel_size[1] // 2 for b in blocks]
         vbuf = [torch.zeros(n, b.v_conv.in_channels, H + c, W + 2 * c, device=dev, dtype=dt) for b, c in zip(blocks, cs)]
         hrow = [torch.zeros(n, b.h_conv.in_channels, W + c, device=dev, dtype=dt) for b, c in zip(blocks, cs)]
-        conds = self.label_terms(y) if y is not None else [None] * len(blocks)
-        # Weights as matrices, computed once.
-        wv = [b.v_conv.masked_weight() for b in blocks]
-        wh = [b.h_conv.masked_weight().reshape(b.h_conv.out_channels, -1).t().contiguous() for b in blocks]
-        wrs = [torch.cat([b.res.weight[:, :, 0, 0], b.skip.weight[:, :, 0, 0]]).t().contiguous() for b in blocks]
-        brs = [torch.cat([b.res.bias, b.skip.bias]) for b in blocks]
-        p = self.channels
-        head1, head2 = self.head[1], self.head[3]
-        w1, w2 = head1.weight[:, :, 0, 0].t(), head2.weight[:, :, 0, 0].t()
+        conds = self.label_terms(self.check_labels(y, n)) if y is not None else [None] * len(blocks)
         x = torch.zeros(n, 1, H, W, device=dev, dtype=dt)
-        probs = torch.zeros_like(x)
-        for r in tqdm(range(H), disable=not progress, desc="sampling rows", leave=False):
-            rowterm = []
+        for r in range(H):
+            above = []
             for l, b in enumerate(blocks):  # the vertical stack at row r: it reads rows < r only
-                kept = b.v_conv.kept
-                v_pre = F.conv2d(vbuf[l][:, :, r : r + kept], wv[l], b.v_conv.bias)[:, :, 0]  # (n, 2p, W)
-                link = F.conv1d(v_pre, b.link.weight[:, :, 0], b.link.bias)
-                if conds[l] is not None:
-                    v_pre = v_pre + conds[l][0][:, :, None]
-                    link = link + conds[l][1][:, :, None]
-                rowterm.append(link.permute(2, 0, 1).contiguous())  # (W, n, 2p)
+                v_out, from_above = b.vertical_row(vbuf[l][:, :, r : r + b.v_conv.kept], conds[l])
+                above.append(from_above.permute(2, 0, 1).contiguous())  # (W, n, 2p)
                 if l + 1 < len(blocks):
                     c = cs[l + 1]
-                    vbuf[l + 1][:, :, r + c, c : c + W] = gated_activation(v_pre)
+                    vbuf[l + 1][:, :, r + c, c : c + W] = v_out
                 hrow[l].zero_()
             for s in range(W):  # the horizontal stack at (r, s), one layer after the other
-                skip = None
+                skip = 0.0
                 for l, b in enumerate(blocks):
-                    kept, c = b.h_conv.kept, cs[l]
-                    patch = hrow[l][:, :, s : s + kept].reshape(n, -1)
-                    a = torch.addmm(b.h_conv.bias, patch, wh[l]).add_(rowterm[l][s])
-                    g = torch.tanh(a[:, :p]).mul_(torch.sigmoid(a[:, p:]))
-                    rs = torch.addmm(brs[l], g, wrs[l])
-                    h_out = rs[:, :p] if b.first else rs[:, :p] + hrow[l][:, :, c + s]
-                    skip = rs[:, p:] if skip is None else skip.add_(rs[:, p:])
+                    window = hrow[l][:, :, s : s + b.h_conv.kept]
+                    h_out, sk = b.horizontal_at(window, above[l][s], hrow[l][:, :, cs[l] + s])
+                    skip = skip + sk
                     if l + 1 < len(blocks):
                         hrow[l + 1][:, :, cs[l + 1] + s] = h_out
-                logit = torch.addmm(head2.bias, torch.addmm(head1.bias, skip.relu(), w1).relu_(), w2)[:, 0]
-                v, pv = draw(logit, True, generator)
-                x[:, 0, r, s], probs[:, 0, r, s] = v, pv
-                scaled = v * 2.0 - 1.0
-                hrow[0][:, 0, cs[0] + s] = scaled
-                vbuf[0][:, 0, r + cs[0], cs[0] + s] = scaled
-        return x, probs
+                logit = self.head(skip[:, :, None, None])[:, 0, 0, 0]
+                x[:, 0, r, s] = v = choose(r * W + s, logit)
+                hrow[0][:, 0, cs[0] + s] = vbuf[0][:, 0, r + cs[0], cs[0] + s] = v * 2.0 - 1.0
+        return x

@@ -5,13 +5,14 @@ by a 0/1 mask built from degrees (``arlib.masks``), so that output d sees only t
 before d in the ordering: one forward pass gives all D conditionals p(x_d | x_<d).
 
 * ``num_masks = K``: K (ordering, connectivity) pairs, mask k drawn with seed ``seed + k``.
-  In training mode every call of ``forward`` moves on to the next mask (one mask per
-  minibatch: order-agnostic when ``ordering="random"``, connectivity-agnostic always).
+  ``set_mask(k)`` chooses the mask explicitly; in training, ``fit`` calls ``on_train_step(s)``,
+  which uses mask s mod K for minibatch s (order-agnostic when ``ordering="random"``,
+  connectivity-agnostic always).  ``forward`` has no side effect.
 * The **mask ensemble** (the paper's "32 masks" row) is the mixture
   p(x) = (1/K) sum_k p_k(x), so log p(x) = logsumexp_k log p_k(x) - log K
   (``ensemble_log_prob``); ``log_prob`` uses it in eval mode when ``ensemble=True``.
   Averaging the K logit vectors instead is not the density of any mixture.
-* ``sample`` computes each hidden unit exactly once, when the inputs its degree allows are
+* ``generate`` (and so ``sample``) computes each hidden unit exactly once, when the inputs its degree allows are
   all set: one forward pass worth of work in all, instead of D passes.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from arlib.layers import MaskedLinear
-from arlib.masks import check_made_masks, made_degrees, made_masks
+from arlib.masks import check_made_masks, made_degrees, made_masks, made_order
 from arlib.models.base import AutoregressiveModel
 
 __all__ = ["MADE"]
@@ -37,30 +38,40 @@ class MADE(AutoregressiveModel):
         hidden_sizes: widths of the hidden layers, e.g. ``[500]`` or ``[500, 500]``.
         num_masks: K, the number of (ordering, connectivity) masks cycled through in training
             and averaged over by the ensemble.
-        ordering: ``"natural"`` (raster order for every mask) or ``"random"`` (mask k has its own
-            random ordering: order-agnostic training).
+        ordering: ``"natural"`` (raster order for every mask), ``"random"`` (mask k has its own
+            random ordering: order-agnostic training), or a permutation of range(D) used by every mask.
         seed: mask k is drawn with seed ``seed + k`` (Mulberry32; the mask explorer draws the same).
         ensemble: in eval mode, ``log_prob`` returns the K-mask ensemble density.
+        direct: add a direct masked connection from the inputs to the outputs (the paper's
+            ``direct_input_connect="Output"``: an FVSBN inside MADE, x_<d -> logit of x_d).
     """
 
     def __init__(self, D: int = 784, hidden_sizes: list[int] | tuple[int, ...] = (500,), num_masks: int = 1,
-                 ordering: str = "natural", seed: int = 0, ensemble: bool = True):
-        if ordering not in ("natural", "random"):
-            raise ValueError(f"ordering must be 'natural' or 'random', got {ordering!r}")
+                 ordering: str | list[int] = "natural", seed: int = 0, ensemble: bool = True, direct: bool = False):
+        if isinstance(ordering, str) and ordering not in ("natural", "random"):
+            raise ValueError(f"ordering must be 'natural', 'random' or a permutation of range(D), got {ordering!r}")
+        if not isinstance(ordering, str):
+            ordering = made_order(D, ordering)          # checks that it is a permutation
         if num_masks < 1:
             raise ValueError(f"num_masks must be >= 1, got {num_masks}")
         super().__init__((D,))
         hidden_sizes = [int(h) for h in hidden_sizes]
-        self.config = {"D": D, "hidden_sizes": hidden_sizes, "num_masks": num_masks,
-                       "ordering": ordering, "seed": seed, "ensemble": ensemble}
         self.hidden_sizes = hidden_sizes
         self.num_masks, self.ordering, self.seed, self.ensemble = num_masks, ordering, seed, ensemble
         sizes = [D, *hidden_sizes, D]
         self.layers = nn.ModuleList(MaskedLinear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.direct = MaskedLinear(D, D, bias=False) if direct else None
+        if direct:
+            nn.init.zeros_(self.direct.weight)
         self._degrees: list[torch.Tensor] = []
         self._checked: set[int] = set()
         self.mask_index = -1
         self.set_mask(0)
+
+    @classmethod
+    def examples(cls) -> list["MADE"]:
+        return [cls(9, [12]), cls(9, [12, 10], num_masks=3, ordering="random", seed=2),
+                cls(9, [12], direct=True), cls(9, [12], ordering=[4, 0, 8, 2, 6, 1, 7, 3, 5])]
 
     # ------------------------------------------------------------------ masks
     def masks_for(self, k: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
@@ -81,14 +92,15 @@ class MADE(AutoregressiveModel):
         degrees, masks = self.masks_for(k)
         for layer, m in zip(self.layers, masks):
             layer.set_mask(m)
+        if self.direct is not None:   # x_j -> logit of x_d when j comes before d in the ordering
+            self.direct.set_mask((degrees[0][:, None] > degrees[0][None, :]).float())
         self.order.copy_(torch.argsort(degrees[0]).to(self.order.device))
         self._degrees = degrees
         self.mask_index = k
 
-    def next_mask(self) -> None:
-        """Move on to the next of the K masks (no-op when K = 1)."""
-        if self.num_masks > 1:
-            self.set_mask(self.mask_index + 1)
+    def on_train_step(self, step: int) -> None:
+        """Training cycles through the K masks, one per minibatch: step s uses mask s mod K."""
+        self.set_mask(step % self.num_masks)
 
     @property
     def degrees(self) -> list[torch.Tensor]:
@@ -99,21 +111,21 @@ class MADE(AutoregressiveModel):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits of p(x_d = 1 | x_<d) for every d under the current mask ``(B, D)``.
 
-        In training mode with K > 1 masks, each call first moves on to the next mask.
         """
-        if self.training:
-            self.next_mask()
         h = x
         for layer in self.layers[:-1]:
             h = F.relu(layer(h))
-        return self.layers[-1](h)
+        logits = self.layers[-1](h)
+        return logits if self.direct is None else logits + self.direct(x)
 
-    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
-        """log p(x) in nats: the current mask's density, or in eval mode with ``ensemble`` and
-        K > 1 the mixture over all K masks (``ensemble_log_prob``)."""
+    def log_prob(self, x: torch.Tensor, **cond) -> torch.Tensor:
+        """log p(x) in nats.  In training mode: the density of the current mask (``fit`` picks it
+        with ``on_train_step``).  In eval mode with ``ensemble`` and K > 1: the mixture over all K
+        masks (``ensemble_log_prob``); otherwise the current mask's density."""
         if not self.training and self.ensemble and self.num_masks > 1:
+            self.check_cond(cond)
             return self.ensemble_log_prob(x)
-        return super().log_prob(x)
+        return super().log_prob(x, **cond)
 
     @torch.no_grad()
     def ensemble_log_prob(self, x: torch.Tensor, num_masks: int | None = None) -> torch.Tensor:
@@ -128,48 +140,37 @@ class MADE(AutoregressiveModel):
         try:
             for k in range(K):
                 self.set_mask(k)
-                lps.append(self.log_prob_from_logits(self(x.to(self._dtype())), x))
+                lps.append(self.log_prob_from_logits(self(x.to(self.dtype)), x))
         finally:
             self.set_mask(keep)
             self.train(was_training)
         return torch.logsumexp(torch.stack(lps), 0) - math.log(K)
 
-    # ------------------------------------------------------------------ sampling
+    # ------------------------------------------------------------------ generation
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None, return_probs: bool = False,
-               mask: int | None = None):
-        """Ancestral sampling under mask ``mask`` (default: the current one), in its ordering.
+    def generate(self, n: int, choose, **cond) -> torch.Tensor:
+        """Ancestral loop under the current mask (``set_mask``), in its ordering.
 
         When input at position t is set, every hidden unit of degree t (in every layer) has all
         its inputs and is computed, once; output t+1 needs only units of degree <= t. So the
-        whole sample costs one forward pass of multiply-adds, spread over D small steps.
+        whole loop costs one forward pass of multiply-adds, spread over D small steps.
         """
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"n must be a positive int, got {n!r}")
-        keep = self.mask_index
-        if mask is not None:
-            self.set_mask(mask)
-        try:
-            dev, dt = self._device(), self._dtype()
-            D = self.D
-            W = [layer.weight * layer.mask for layer in self.layers]
-            bias = [layer.bias for layer in self.layers]
-            hs = [torch.zeros(n, D, dtype=dt, device=dev)] + [torch.zeros(n, h, dtype=dt, device=dev)
-                                                               for h in self.hidden_sizes]
-            x = hs[0]
-            probs = torch.zeros(n, D, dtype=dt, device=dev)
-            # units of each hidden layer grouped by degree: groups[l][t] = indices with degree t
-            groups = [[(deg == t).nonzero().flatten().to(dev) for t in range(D)] for deg in self._degrees[1:]]
-            for t, d in enumerate(self.order.tolist()):
-                logit = hs[-1] @ W[-1][d] + bias[-1][d]
-                p = torch.sigmoid(logit)
-                x[:, d] = (torch.rand(n, generator=generator, dtype=dt).to(dev) < p).to(dt)
-                probs[:, d] = p
-                for l in range(len(self.hidden_sizes)):  # units of degree t + 1 are now complete
-                    idx = groups[l][t + 1] if t + 1 < D else None
-                    if idx is None or idx.numel() == 0:
-                        continue
+        self.check_n(n)
+        self.check_cond(cond)
+        dev, dt = self.device, self.dtype
+        W = [layer.masked_weight() for layer in self.layers]
+        bias = [layer.bias for layer in self.layers]
+        hs = [torch.zeros(n, self.D, dtype=dt, device=dev)] + [torch.zeros(n, h, dtype=dt, device=dev)
+                                                                for h in self.hidden_sizes]
+        x = hs[0]
+        # units of each hidden layer grouped by degree: groups[l][t] = indices with degree t
+        groups = [[(deg == t).nonzero().flatten().to(dev) for t in range(self.D + 1)] for deg in self._degrees[1:]]
+        A = None if self.direct is None else self.direct.masked_weight()
+        for t, d in enumerate(self.order.tolist()):
+            logit = hs[-1] @ W[-1][d] + bias[-1][d]
+            x[:, d] = choose(d, logit if A is None else logit + x @ A[d])
+            for l in range(len(self.hidden_sizes)):  # units of degree t + 1 are now complete
+                idx = groups[l][t + 1]
+                if idx.numel():
                     hs[l + 1][:, idx] = F.relu(hs[l] @ W[l][idx].T + bias[l][idx])
-        finally:
-            self.set_mask(keep)
-        return (x, probs) if return_probs else x
+        return x

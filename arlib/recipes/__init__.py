@@ -1,28 +1,36 @@
-"""Training recipes: one module per model, the same settings for the book and ``scripts/train.py``.
+"""Training recipes: one module per shipped checkpoint, the same settings for the book and
+``scripts/train.py``.
 
 A recipe module ``arlib.recipes.NAME`` defines
 
 * ``build() -> model``: the model at its book settings,
-* ``SHORT``: ``arlib.train.fit`` keyword arguments for the default run (seconds on 2 cores),
-* ``FULL``: the keyword arguments of the run that trains to convergence (``ARLIB_FULL=1``),
-* ``CHECKPOINT``: the name of the shipped checkpoint that run produced.
+* ``SHORT``: ``arlib.train.fit`` keyword arguments for the chapter's default run (seconds on 2 cores),
+  plus ``n_train`` / ``n_valid`` (subset sizes; ``None`` = the whole split),
+* ``FULL``: the keyword arguments of the run that produced the shipped checkpoint (``ARLIB_FULL=1``),
+* ``SHAPE``: ``"flat"`` or ``"image"``, how the model takes binarized MNIST,
+* optionally ``load(split, n)``: the data it trains on, when that is not binarized MNIST,
+* optionally ``NOTES``: where the recipe differs from the paper it reproduces, and why.
 
-``run(NAME)`` trains with ``SHORT`` or ``FULL`` (per ``ARLIB_FULL``) on binarized MNIST.
+The checkpoint of recipe ``NAME`` is ``arlib/checkpoints/NAME.safetensors``.  ``run(NAME)``
+trains with ``SHORT`` or ``FULL`` on binarized MNIST (labels are loaded when the model is
+conditional).
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from pathlib import Path
 from types import ModuleType
 
 from arlib.config import device, full_run
+from arlib.data import load_binarized_mnist
+from arlib.train import History, fit
 
-__all__ = ["get", "run", "names"]
+__all__ = ["get", "run", "names", "settings", "load_data"]
 
 
 def names() -> list[str]:
     """Names of every recipe module in this package."""
-    import pkgutil
-
     return sorted(m.name for m in pkgutil.iter_modules(__path__))
 
 
@@ -33,26 +41,33 @@ def get(name: str) -> ModuleType:
     return importlib.import_module(f"arlib.recipes.{name}")
 
 
-def run(name: str, full: bool | None = None, progress: bool = True, **overrides):
-    """Build model ``name`` and train it on binarized MNIST; returns ``(model, history)``.
-
-    ``full=None`` follows ``ARLIB_FULL``; ``overrides`` replace entries of the settings.
-    """
-    from arlib.data import load_binarized_mnist
-    from arlib.train import fit
-
+def settings(name: str, full: bool | None = None, **overrides) -> dict:
+    """The ``fit`` settings of recipe ``name`` (``FULL`` or ``SHORT``) with ``overrides`` applied."""
     r = get(name)
     full = full_run() if full is None else full
-    settings = {**(r.FULL if full else r.SHORT), **overrides}
-    shape = getattr(r, "SHAPE", "flat")
-    conditional = settings.pop("conditional", False)
-    n_train = settings.pop("n_train", None)
-    train = load_binarized_mnist("train", shape=shape, labels=conditional, n=n_train)
-    valid = load_binarized_mnist("valid", shape=shape, labels=conditional, n=settings.pop("n_valid", None))
-    from torch.utils.data import TensorDataset
+    return {"n_train": None, "n_valid": None, **(r.FULL if full else r.SHORT), **overrides}
 
-    if conditional:
-        train, valid = TensorDataset(*train), TensorDataset(*valid)
-    model = r.build().to(device())
-    hist = fit(model, train, valid, conditional=conditional, progress=progress, **settings)
+
+def load_data(name: str, split: str, n: int | None = None, labels: bool = False):
+    """The ``split`` ("train", "valid", "test") that recipe ``name`` trains on (labels with it
+    when ``labels``): the recipe's own ``load``, or binarized MNIST in the recipe's ``SHAPE``."""
+    r = get(name)
+    if hasattr(r, "load"):
+        return r.load(split, n)
+    return load_binarized_mnist(split, shape=r.SHAPE, labels=labels, n=n)
+
+
+def run(name: str, full: bool | None = None, progress: bool = True, run_dir: str | Path | None = None,
+        **overrides) -> tuple:
+    """Build model ``name`` and train it on binarized MNIST; returns ``(model, history)``.
+
+    ``full=None`` follows ``ARLIB_FULL``; ``overrides`` replace entries of the settings;
+    ``run_dir`` makes the run resumable (``arlib.train.fit``).
+    """
+    s = settings(name, full, **overrides)
+    n_train, n_valid = s.pop("n_train"), s.pop("n_valid")
+    model = get(name).build().to(device())
+    train = load_data(name, "train", n_train, labels=model.conditional)
+    valid = load_data(name, "valid", n_valid, labels=model.conditional)
+    hist: History = fit(model, train, valid, progress=progress, run_dir=run_dir, **s)
     return model, hist

@@ -1,7 +1,6 @@
 """Independent Bernoullis: one logit per pixel (784 parameters)."""
 from arlib.models import IndependentBernoulli
 
-CHECKPOINT = "bernoulli"
 SHAPE = "flat"
 
 

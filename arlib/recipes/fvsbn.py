@@ -1,8 +1,11 @@
-"""FVSBN on binarized MNIST: 784 logistic regressions, n (n + 1) / 2 = 307,720 parameters."""
+"""FVSBN on binarized MNIST: 784 logistic regressions, n (n + 1) / 2 = 307,720 parameters (97.45 nats
+in Larochelle & Murray 2011)."""
 from arlib.models import FVSBN
 
-CHECKPOINT = "fvsbn"
 SHAPE = "flat"
+NOTES = ("Larochelle & Murray 2011 trained FVSBN by stochastic gradient descent with early stopping. "
+         "Here: Adam (lr 3e-3, halved after 2 epochs without progress), minibatch 100, patience 8; "
+         "the problem is convex, so the schedule settles it at the minimum the early stopping picks.")
 
 
 def build() -> FVSBN:
@@ -13,4 +16,4 @@ def build() -> FVSBN:
 # The chapter's default run: a few seconds on 2 cores (a subset of the training set, 2 epochs).
 SHORT = dict(epochs=2, batch_size=100, lr=3e-2, seed=0, n_train=10_000, n_valid=2_000)
 # To convergence: the whole training set, early stopping on the validation NLL.
-FULL = dict(epochs=200, batch_size=100, lr=3e-3, seed=0, patience=10)
+FULL = dict(epochs=200, batch_size=100, lr=3e-3, seed=0, patience=8, schedule="plateau", lr_patience=2)

@@ -8,7 +8,6 @@ a gated layer costs about 3.7 times the multiply-adds of a plain masked layer of
 """
 from arlib.models import GatedPixelCNN
 
-CHECKPOINT = "gated_pixelcnn"
 SHAPE = "image"
 
 

@@ -1,7 +1,6 @@
 """NADE on binarized MNIST: H = 500 sigmoid hidden units, raster order, 2nH + H + n = 785,284 parameters."""
 from arlib.models import NADE
 
-CHECKPOINT = "nade"
 SHAPE = "flat"
 
 

@@ -7,7 +7,6 @@ wall-time cap (its metadata says how many epochs it reached).
 """
 from arlib.models import PixelRNN
 
-CHECKPOINT = "pixelrnn"
 SHAPE = "image"
 
 

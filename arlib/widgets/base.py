@@ -14,6 +14,7 @@ still responds in the built book with no kernel. See CONTRIBUTING.md.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -89,7 +90,6 @@ class Explorer(anywidget.AnyWidget):
         super().__init_subclass__(**kwargs)
         js_file = cls.__dict__.get("_js_file")
         if js_file:
-            import sys
 
             module_dir = Path(sys.modules[cls.__module__].__file__).parent
             cls._esm = bundle(module_dir / js_file)

@@ -1,7 +1,7 @@
 """SoftmaxExplorer: a trained softmax regression's weight images, a digit you can edit, the softmax.
 
     from arlib.widgets import SoftmaxExplorer
-    SoftmaxExplorer(model, images, labels)          # model: arlib.classify.SoftmaxRegression
+    SoftmaxExplorer(model, images, labels)          # model: arlib.lessons.classify.SoftmaxRegression
 
 The page shows the K weight images theta^(k) (red: ink there votes for class k, blue: against),
 a digit x (pick one, click or drag on it to add or erase ink), the logits theta^(k)T x + b_k,

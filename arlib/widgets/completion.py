@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+import torch
 import traitlets
 
 from .base import Explorer
@@ -80,7 +81,6 @@ class CompletionExplorer(Explorer):
                    n_samples: int = 6, seed: int = 0, **kwargs: Any) -> "CompletionExplorer":
         """Sample the completions with ``model.complete`` (a PixelRNN, or any model with the same
         ``complete(x_top, rows_given, n_samples, generator)``) and score them with ``model.log_prob``."""
-        import torch
 
         x = torch.as_tensor(digits, dtype=torch.float32).reshape(-1, *model.event_shape)
         D, side = x.shape[0], model.event_shape[-1]

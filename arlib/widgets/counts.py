@@ -5,7 +5,7 @@
 
 Sliders for n, d, k, |h| and H; a table of exact counts (BigInt in the page, so 2**784 - 1 and
 256**784 - 1 are exact) and a log-scale plot of every family's count against n, with MNIST's
-n = 784 marked. The formulas are those of ``arlib.counting`` (the page recomputes them; the
+n = 784 marked. The formulas are those of ``arlib.lessons.counting`` (the page recomputes them; the
 browser test checks the page against ``counting``):
 
 * tabular (chain rule, full tables): d**n - 1
@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import traitlets
 
-from arlib import counting
+from arlib.lessons import counting
 
 from .base import Explorer
 
@@ -44,7 +44,7 @@ LIMITS = {"n": (1, 1000), "d": (2, 256), "k": (0, 16), "h": (1, 1000), "H": (1, 
 
 
 def family_counts(n: int, d: int = 2, k: int = 2, h: int = 10, H: int = 500) -> dict[str, int]:
-    """The exact count of every family at these settings, from ``arlib.counting``."""
+    """The exact count of every family at these settings, from ``arlib.lessons.counting``."""
     return {
         "tabular": counting.tabular(n, d),
         "markov": counting.markov(n, k, d),

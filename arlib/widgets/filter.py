@@ -15,9 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 import traitlets
 
-from arlib.conv import FILTERS, PROBES, filter_checksum
+from arlib.lessons.conv import FILTERS, PROBES, filter_checksum
 
 from .base import Explorer
 
@@ -83,8 +85,6 @@ class FilterExplorer(Explorer):
     @staticmethod
     def output(digit: list[int] | np.ndarray, kernel: list[float] | np.ndarray) -> np.ndarray:
         """``F.conv2d(digit, kernel, padding=1)`` in float64: the map the page draws."""
-        import torch
-        import torch.nn.functional as F
 
         x = torch.as_tensor(np.asarray(digit, dtype=np.float64).reshape(1, 1, 28, 28))
         w = torch.as_tensor(np.asarray(kernel, dtype=np.float64).reshape(1, 1, 3, 3))

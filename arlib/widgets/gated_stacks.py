@@ -15,7 +15,10 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+import torch
 import traitlets
+
+from arlib.masks import gated_stack_field
 
 from .base import Explorer, as_float_array
 
@@ -79,7 +82,6 @@ class ClassSamplingExplorer(Explorer):
     def from_model(cls, model, classes: Sequence[int] = tuple(range(10)), seeds: Sequence[int] = (0, 1, 2),
                    **kwargs: Any) -> "ClassSamplingExplorer":
         """Record ``len(seeds)`` runs of a class-conditional GatedPixelCNN, one batch of ``classes`` per seed."""
-        import torch
 
         if not getattr(model, "conditional", False):
             raise ValueError("from_model needs a class-conditional model (GatedPixelCNN with n_classes)")
@@ -103,7 +105,6 @@ class ClassSamplingExplorer(Explorer):
     @staticmethod
     def compute(state: dict, label: int, seed: int, step: int) -> dict:
         """The readout at a setting, from the state, with the field by ``arlib.masks.gated_stack_field``."""
-        from arlib.masks import gated_stack_field
 
         H, W = int(state["height"]), int(state["width"])
         k = label * len(state["seeds"]) + seed

@@ -24,7 +24,9 @@ import math
 import textwrap
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
+import torch
 import traitlets
 
 from .base import Explorer, as_float_array
@@ -124,10 +126,9 @@ class LikelihoodExplorer(Explorer):
         """(terms (K, D) in nats, order (D,)) of one binary arlib model on binary images ``x`` (K, D).
 
         One forward pass: terms = BCE(logits, x) per value. Checked against the model's own
-        log-likelihood (for MADE: mask 0, the single-mask density). Raises ValueError when the
-        model is not a binary, unconditional model of D values or the sum disagrees.
+        log-likelihood. Raises ValueError when the model is not a binary, unconditional model of D
+        values or the sum disagrees (a mixture, such as a MADE mask ensemble, has no such terms).
         """
-        import torch
 
         name = type(model).__name__
         if not getattr(model, "binary", False):
@@ -140,24 +141,15 @@ class LikelihoodExplorer(Explorer):
         if model.D != D:
             raise ValueError(f"{name} models {model.D} values per image but x has {D}")
         was_training = model.training
-        mask = getattr(model, "mask_index", None)
         model.eval()
         try:
             with torch.no_grad():
-                p = next(model.parameters(), None)
-                dev = p.device if p is not None else torch.device("cpu")
-                xs = x.reshape(x.shape[0], *model.event_shape).to(device=dev, dtype=model._dtype())
-                if hasattr(model, "set_mask"):  # MADE: the single-mask density of mask 0 (it keeps mask 0 set)
-                    model.set_mask(0)
-                    reference = model.ensemble_log_prob(xs, num_masks=1)
-                else:
-                    reference = model.log_prob(xs)
+                xs = x.reshape(x.shape[0], *model.event_shape).to(device=model.device, dtype=model.dtype)
+                reference = model.log_prob(xs)
                 terms = -model.log_conditionals_from_logits(model(xs).double(), xs.double())
                 terms = terms.cpu().numpy()
                 order = model.order.cpu().numpy().copy()
         finally:
-            if mask is not None and mask >= 0:
-                model.set_mask(mask)
             model.train(was_training)
         gap = np.abs(terms.sum(1) + reference.double().cpu().numpy())
         if gap.max() > SUM_TOL:
@@ -170,7 +162,6 @@ class LikelihoodExplorer(Explorer):
     def from_models(cls, models: dict, x: Any, **kwargs: Any) -> "LikelihoodExplorer":
         """The explorer of ``models`` (name -> binary arlib model) on binary images ``x``
         ((K, D), (K, 1, H, W) or (K, H, W)). Keep K x len(models) small (e.g. 6 x 8)."""
-        import torch
 
         if not isinstance(models, dict) or not models:
             raise ValueError("models must be a non-empty dict {name: model}")
@@ -255,7 +246,6 @@ class LikelihoodExplorer(Explorer):
     def plot(self, digit: int | None = None, ncols: int = 4):
         """A matplotlib figure: the digit, then one heatmap of -log p(x_i | x_<i) per model (shared
         colour scale), each titled with its total in nats and bits/dim."""
-        import matplotlib.pyplot as plt
 
         k = self.digit if digit is None else int(digit)
         M = len(self.names)

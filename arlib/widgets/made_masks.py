@@ -21,7 +21,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
 import traitlets
+
+from arlib.masks import check_made_masks, made_degrees, made_masks, mask_connectivity
 
 from .base import Explorer
 
@@ -73,9 +78,7 @@ class MadeMaskExplorer(Explorer):
     def compute(D: int, hidden: list[int], ordering: str, seed: int, custom_order: list[int] | None,
                 output: int) -> dict:
         """Everything the page shows, from ``arlib.masks``: degrees, masks, reachability."""
-        import torch
 
-        from arlib.masks import check_made_masks, made_degrees, made_masks, mask_connectivity
 
         D, hidden, ordering, seed, custom, output = _settings(D, hidden, ordering, seed, custom_order, output)
         how = custom if ordering == "custom" else ordering
@@ -112,8 +115,6 @@ class MadeMaskExplorer(Explorer):
     def figure(self, **changes: Any):
         """The explorer's picture in matplotlib: the network with the chosen output's paths, each
         mask, and the product of the masks in generation order. Returns the figure."""
-        import matplotlib.pyplot as plt
-        import numpy as np
 
         s = {"D": self.D, "hidden": list(self.hidden), "ordering": self.ordering, "seed": self.seed,
              "custom_order": list(self.custom_order), "output": self.output, **changes}

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 import traitlets
+
+from arlib.receptive import blind_spot, masked_stack, receptive_field
 
 from .base import Explorer
 
@@ -66,9 +69,7 @@ class ReceptiveFieldExplorer(Explorer):
     def field_readout(height: int, width: int, n_layers: int, kernel_size: int, mask: str, row: int,
                       col: int) -> dict:
         """The page's readout for a setting, measured in Python by gradients (arlib.receptive)."""
-        import torch
 
-        from arlib.receptive import blind_spot, masked_stack, receptive_field
 
         field = receptive_field(masked_stack(n_layers, kernel_size, mask), (height, width), (row, col))
         blind = blind_spot(field, (row, col))

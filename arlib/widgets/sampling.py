@@ -20,8 +20,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
+import torch
 import traitlets
+from matplotlib import animation
 
 from .base import Explorer, as_float_array
 
@@ -82,7 +85,6 @@ class SamplingExplorer(Explorer):
     def from_model(cls, model, n_show: int = 1, seed: int = 0, shape: tuple[int, int] | None = None,
                    **kwargs: Any) -> "SamplingExplorer":
         """Sample ``n_show`` images from a binary arlib model (seeded) and explore the run."""
-        import torch
 
         g = torch.Generator().manual_seed(seed)
         x, probs = model.sample(n_show, generator=g, return_probs=True)
@@ -134,8 +136,6 @@ class SamplingExplorer(Explorer):
         Show it in a page with ``IPython.display.HTML(anim.to_jshtml())``; few frames and a small
         ``dpi`` keep the page light.
         """
-        import matplotlib.pyplot as plt
-        from matplotlib import animation
 
         D = len(self.order)
         steps = sorted({min(D - 1, round(j * (D - 1) / max(n_frames - 1, 1))) for j in range(n_frames)})

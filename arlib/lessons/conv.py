@@ -15,6 +15,8 @@ Indices start at 0 here (Python).  The lecture writes t = 1..n; its worked examp
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 __all__ = ["conv1d", "true_conv1d", "conv2d", "output_size", "apply_filter", "FILTERS", "FILTERS_1D",
            "filter_checksum", "PROBES"]
@@ -114,8 +116,6 @@ def apply_filter(image, kernel, padding: int | None = None) -> np.ndarray:
 
     ``image``: ``(H, W)`` or ``(784,)``; ``kernel``: ``(k, k)`` with k odd. Zero padding (k - 1) / 2.
     """
-    import torch
-    import torch.nn.functional as F
 
     img = np.asarray(image, dtype=np.float32)
     if img.ndim == 1:
