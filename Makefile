@@ -28,8 +28,9 @@ book: setup
 	@test -z "$$(ls _build/html/reports/*.err.log 2>/dev/null)" || { cat _build/html/reports/*.err.log; exit 1; }
 	@echo; echo "The book is at $(CURDIR)/_build/html/index.html"
 
-## Unit tests of arlib and nbval over every notebook in chapters/.
+## The linter, unit tests of arlib and nbval over every notebook in chapters/.
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## The built site in headless Chromium (offline, explorers respond, screenshots).

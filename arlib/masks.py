@@ -264,38 +264,6 @@ def stack_mask_offsets(stack: str, kernel_size: int, first: bool) -> list[tuple[
     return [(int(r) - rc, int(s) - cc) for r, s in m.nonzero().tolist()]
 
 
-def gated_stack_field(n_layers: int, kernel_size: int, shape, pixel, first_kernel_size: int | None = None
-                      ) -> torch.Tensor:
-    """The exact receptive field of the output at ``pixel`` of ``n_layers`` gated layers, by dilation.
-
-    Top-down, layer by layer: the horizontal features needed at a set of positions need the
-    horizontal features of the layer below at those positions shifted by the horizontal offsets, and
-    the vertical features (through the vertical-to-horizontal link) at the positions shifted by the
-    vertical offsets; vertical features need only vertical features.  The first layer reads the image.
-    Positions outside the image are zero padding (no path passes through them).  Returns bool ``(H, W)``.
-    """
-    if not isinstance(n_layers, int) or n_layers < 1:
-        raise ValueError(f"n_layers must be a positive int, got {n_layers!r}")
-    H, W = (int(s) for s in tuple(shape)[-2:])
-    r, c = (int(p) for p in pixel)
-    if not (0 <= r < H and 0 <= c < W):
-        raise ValueError(f"pixel ({r}, {c}) is outside the {H}x{W} image")
-    k0 = kernel_size if first_kernel_size is None else first_kernel_size
-
-    def shift(positions, offsets):
-        return {(a + dr, b + dc) for a, b in positions for dr, dc in offsets if 0 <= a + dr < H and 0 <= b + dc < W}
-
-    hpos, vpos = {(r, c)}, set()
-    for layer in range(n_layers - 1, -1, -1):
-        k, first = (k0, True) if layer == 0 else (kernel_size, False)
-        oh, ov = stack_mask_offsets("horizontal", k, first), stack_mask_offsets("vertical", k, first)
-        hpos, vpos = shift(hpos, oh), shift(hpos | vpos, ov)
-    field = torch.zeros(H, W, dtype=torch.bool)
-    for a, b in hpos | vpos:
-        field[a, b] = True
-    return field
-
-
 def _check_stack_kernel(kernel_size: int) -> None:
     if not isinstance(kernel_size, int) or isinstance(kernel_size, bool) or kernel_size < 3 or kernel_size % 2 == 0:
         raise ValueError(f"kernel_size must be an odd int >= 3 (a centre and a tap on each side), got {kernel_size!r}")

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib import animation
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
 
-__all__ = ["image_grid", "show_images", "learning_curves", "heatmap", "nll_against_time"]
+from arlib.receptive import FIELD_COLOURS, FIELD_ORDER, blind_spot, field_categories, image_shape, stack_field
+
+__all__ = ["image_grid", "show_images", "learning_curves", "heatmap", "nll_against_time", "show_field",
+           "layers_animation"]
 
 
 def _to_numpy(x) -> np.ndarray:
@@ -129,3 +136,53 @@ def nll_against_time(infos: dict[str, dict], ax=None, published: dict[str, float
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, ncol=2)
     return ax
+
+
+# ---- receptive fields (chapters 10 and 11) ----
+
+def show_field(ax, field: torch.Tensor, pixel: Sequence[int], title: str | None = None, legend: bool = False):
+    """Draw a receptive field on ``ax``: field blue, blind spot red, the pixel black, the future grey."""
+
+    cmap = ListedColormap([FIELD_COLOURS[k] for k in FIELD_ORDER])
+    cat = field_categories(field, pixel)
+    im = ax.imshow(cat.numpy(), cmap=cmap, vmin=-0.5, vmax=5.5, interpolation="nearest")
+    H, W = cat.shape
+    ax.set_xticks(torch.arange(-0.5, W, 1).tolist(), minor=True)
+    ax.set_yticks(torch.arange(-0.5, H, 1).tolist(), minor=True)
+    ax.grid(which="minor", color="black", alpha=0.08, linewidth=0.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    if title:
+        ax.set_title(title, fontsize=9)
+    if legend:
+        names = {"pixel": "pixel x_i", "field": "receptive field", "blind": "blind spot",
+                 "past": "earlier, out of reach", "future": "at or after x_i"}
+        ax.legend(handles=[Patch(facecolor=FIELD_COLOURS[k], edgecolor="#999", label=v) for k, v in names.items()],
+                  loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
+    return im
+
+
+def layers_animation(max_layers: int = 8, kernel_size: int = 3, shape: Sequence[int] = (20, 20),
+                     pixel: Sequence[int] | None = None, mask: str = "AB", dpi: int = 60, interval: int = 700):
+    """A matplotlib animation of the field of ``pixel`` as layers are stacked, 1 .. ``max_layers``.
+
+    Show it with ``IPython.display.HTML(anim.to_jshtml())``.
+    """
+
+    _, H, W = image_shape(shape)
+    pixel = (H - 3, W // 2) if pixel is None else tuple(pixel)
+    fields = [stack_field(L, kernel_size, (H, W), pixel, mask) for L in range(1, max_layers + 1)]
+    fig, ax = plt.subplots(figsize=(4.6, 3.2), dpi=dpi)
+    im = show_field(ax, fields[0], pixel, legend=True)
+    title = ax.set_title("", fontsize=9)
+    fig.tight_layout()
+
+    def frame(j):
+        im.set_data(field_categories(fields[j], pixel).numpy())
+        b = int(blind_spot(fields[j], pixel).sum())
+        title.set_text(f"{j + 1} layer{'s' if j else ''} of {kernel_size}x{kernel_size}: "
+                       f"field {int(fields[j].sum())}, blind spot {b}")
+        return [im, title]
+
+    anim = animation.FuncAnimation(fig, frame, frames=len(fields), interval=interval, blit=False)
+    plt.close(fig)
+    return anim

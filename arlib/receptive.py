@@ -17,21 +17,17 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-import matplotlib.pyplot as plt
 import torch
-from matplotlib import animation
-from matplotlib.colors import ListedColormap
-from matplotlib.patches import Patch
 from torch import nn
 
 from arlib.layers import MaskedConv2d
-from arlib.masks import conv_mask_offsets
+from arlib.masks import conv_mask_offsets, stack_mask_offsets
 
-__all__ = ["receptive_field", "masked_stack", "stack_field", "blind_spot", "stack_mask_types", "field_categories",
-           "show_field", "layers_animation", "FIELD_COLOURS"]
+__all__ = ["receptive_field", "masked_stack", "stack_field", "gated_stack_field", "blind_spot", "stack_mask_types", "field_categories",
+           "FIELD_COLOURS"]
 
 
-def _image_shape(shape: Sequence[int]) -> tuple[int, int, int]:
+def image_shape(shape: Sequence[int]) -> tuple[int, int, int]:
     shape = tuple(int(s) for s in shape)
     if len(shape) == 2:
         shape = (1, *shape)
@@ -76,7 +72,7 @@ def receptive_field(model_or_fn: nn.Module | Callable[[torch.Tensor], torch.Tens
     Raises:
         ValueError: for a pixel outside the image, or a shape the output does not match.
     """
-    C, H, W = _image_shape(shape)
+    C, H, W = image_shape(shape)
     ch, r, c = _check_pixel(pixel, (C, H, W))
     if n_inputs < 1:
         raise ValueError(f"n_inputs must be >= 1, got {n_inputs}")
@@ -161,7 +157,7 @@ def stack_field(n_layers: int, kernel_size: int, shape: Sequence[int], pixel: Se
     offsets (positions outside the image are zero padding: a path cannot pass through them).
     Returns a bool tensor ``(H, W)``; equal to ``receptive_field(masked_stack(...), ...)``.
     """
-    _, H, W = _image_shape(shape)
+    _, H, W = image_shape(shape)
     _, r, c = _check_pixel(pixel, (1, H, W))
     types = stack_mask_types(n_layers, mask)
     kernels = [first_kernel_size if (i == 0 and first_kernel_size is not None) else kernel_size
@@ -173,6 +169,38 @@ def stack_field(n_layers: int, kernel_size: int, shape: Sequence[int], pixel: Se
                    if 0 <= a + dr < H and 0 <= b + dc < W}
     field = torch.zeros(H, W, dtype=torch.bool)
     for a, b in current:
+        field[a, b] = True
+    return field
+
+
+def gated_stack_field(n_layers: int, kernel_size: int, shape, pixel, first_kernel_size: int | None = None
+                      ) -> torch.Tensor:
+    """The exact receptive field of the output at ``pixel`` of ``n_layers`` gated layers, by dilation.
+
+    Top-down, layer by layer: the horizontal features needed at a set of positions need the
+    horizontal features of the layer below at those positions shifted by the horizontal offsets, and
+    the vertical features (through the vertical-to-horizontal link) at the positions shifted by the
+    vertical offsets; vertical features need only vertical features.  The first layer reads the image.
+    Positions outside the image are zero padding (no path passes through them).  Returns bool ``(H, W)``.
+    """
+    if not isinstance(n_layers, int) or n_layers < 1:
+        raise ValueError(f"n_layers must be a positive int, got {n_layers!r}")
+    H, W = (int(s) for s in tuple(shape)[-2:])
+    r, c = (int(p) for p in pixel)
+    if not (0 <= r < H and 0 <= c < W):
+        raise ValueError(f"pixel ({r}, {c}) is outside the {H}x{W} image")
+    k0 = kernel_size if first_kernel_size is None else first_kernel_size
+
+    def shift(positions, offsets):
+        return {(a + dr, b + dc) for a, b in positions for dr, dc in offsets if 0 <= a + dr < H and 0 <= b + dc < W}
+
+    hpos, vpos = {(r, c)}, set()
+    for layer in range(n_layers - 1, -1, -1):
+        k, first = (k0, True) if layer == 0 else (kernel_size, False)
+        oh, ov = stack_mask_offsets("horizontal", k, first), stack_mask_offsets("vertical", k, first)
+        hpos, vpos = shift(hpos, oh), shift(hpos | vpos, ov)
+    field = torch.zeros(H, W, dtype=torch.bool)
+    for a, b in hpos | vpos:
         field[a, b] = True
     return field
 
@@ -207,7 +235,7 @@ def blind_spot(field: torch.Tensor, pixel: Sequence[int]) -> torch.Tensor:
 #: Colours of the field pictures (the same as the chapter-10 explorer's).
 FIELD_COLOURS = {"future": "#e3e3e3", "past": "#ffffff", "blind": "#e4572e", "field": "#3b78c2",
                  "leak": "#8e44ad", "pixel": "#111111"}
-_ORDER = ("future", "past", "blind", "field", "leak", "pixel")
+FIELD_ORDER = ("future", "past", "blind", "field", "leak", "pixel")
 
 
 def field_categories(field: torch.Tensor, pixel: Sequence[int]) -> torch.Tensor:
@@ -225,51 +253,3 @@ def field_categories(field: torch.Tensor, pixel: Sequence[int]) -> torch.Tensor:
     if not field[r, c]:
         cat[r, c] = 5
     return cat
-
-
-def show_field(ax, field: torch.Tensor, pixel: Sequence[int], title: str | None = None, legend: bool = False):
-    """Draw a receptive field on ``ax``: field blue, blind spot red, the pixel black, the future grey."""
-
-    cmap = ListedColormap([FIELD_COLOURS[k] for k in _ORDER])
-    cat = field_categories(field, pixel)
-    im = ax.imshow(cat.numpy(), cmap=cmap, vmin=-0.5, vmax=5.5, interpolation="nearest")
-    H, W = cat.shape
-    ax.set_xticks(torch.arange(-0.5, W, 1).tolist(), minor=True)
-    ax.set_yticks(torch.arange(-0.5, H, 1).tolist(), minor=True)
-    ax.grid(which="minor", color="black", alpha=0.08, linewidth=0.5)
-    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-    if title:
-        ax.set_title(title, fontsize=9)
-    if legend:
-        names = {"pixel": "pixel x_i", "field": "receptive field", "blind": "blind spot",
-                 "past": "earlier, out of reach", "future": "at or after x_i"}
-        ax.legend(handles=[Patch(facecolor=FIELD_COLOURS[k], edgecolor="#999", label=v) for k, v in names.items()],
-                  loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8, frameon=False)
-    return im
-
-
-def layers_animation(max_layers: int = 8, kernel_size: int = 3, shape: Sequence[int] = (20, 20),
-                     pixel: Sequence[int] | None = None, mask: str = "AB", dpi: int = 60, interval: int = 700):
-    """A matplotlib animation of the field of ``pixel`` as layers are stacked, 1 .. ``max_layers``.
-
-    Show it with ``IPython.display.HTML(anim.to_jshtml())``.
-    """
-
-    _, H, W = _image_shape(shape)
-    pixel = (H - 3, W // 2) if pixel is None else tuple(pixel)
-    fields = [stack_field(L, kernel_size, (H, W), pixel, mask) for L in range(1, max_layers + 1)]
-    fig, ax = plt.subplots(figsize=(4.6, 3.2), dpi=dpi)
-    im = show_field(ax, fields[0], pixel, legend=True)
-    title = ax.set_title("", fontsize=9)
-    fig.tight_layout()
-
-    def frame(j):
-        im.set_data(field_categories(fields[j], pixel).numpy())
-        b = int(blind_spot(fields[j], pixel).sum())
-        title.set_text(f"{j + 1} layer{'s' if j else ''} of {kernel_size}x{kernel_size}: "
-                       f"field {int(fields[j].sum())}, blind spot {b}")
-        return [im, title]
-
-    anim = animation.FuncAnimation(fig, frame, frames=len(fields), interval=interval, blit=False)
-    plt.close(fig)
-    return anim

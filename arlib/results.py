@@ -22,10 +22,11 @@ from tqdm.auto import tqdm
 from arlib.checkpoints import load_model, manifest
 from arlib.config import full_run
 from arlib.data import load_binarized_mnist
+from arlib.recipes import load_data
 from arlib.train import evaluate
 
 __all__ = ["LECTURE_TABLE4", "BookModel", "BOOK_MODELS", "Result", "results_table", "results_html",
-           "sampling_seconds", "default_n_test", "test_subset", "block_grey", "binarize", "noise_floor",
+           "sampling_seconds", "default_n_test", "test_subset", "CHECK", "check_nll", "block_grey", "binarize", "noise_floor",
            "BINARIZATIONS"]
 
 # The lecture's Table 4 (from the PixelRNN paper, van den Oord et al. 2016): test NLL in nats on
@@ -104,6 +105,25 @@ def test_subset(n_test: int, shape: str = "flat", seed: int = 0) -> torch.Tensor
     if n_test >= x.shape[0]:
         return x
     return x[torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(seed))[:n_test]]
+
+
+# The check subset: what tests/test_checkpoints.py re-evaluates for every shipped checkpoint (the
+# full 10,000 take minutes for the 32-mask ensembles on one thread).
+CHECK = {"n": 1000, "seed": 1}
+
+
+def check_nll(name: str, directory=None) -> float:
+    """NLL (nats per image) of checkpoint ``name`` on the seeded check subset of the test set, with
+    labels for a conditional model (the recipe's data for a model not of binarized MNIST)."""
+    model = load_model(name, directory)
+    if model.event_shape not in ((784,), (1, 28, 28)):
+        x = load_data(name, "test")
+        x = x[torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(CHECK["seed"]))[: CHECK["n"]]]
+        return evaluate(model, x).nll
+    idx = torch.randperm(10_000, generator=torch.Generator().manual_seed(CHECK["seed"]))[: CHECK["n"]]
+    x, y = load_binarized_mnist("test", labels=True)
+    data = (x[idx].view(-1, *model.event_shape), y[idx]) if model.conditional else x[idx].view(-1, *model.event_shape)
+    return evaluate(model, data).nll
 
 
 def sampling_seconds(model, n: int = 1, seed: int = 0) -> float:

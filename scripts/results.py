@@ -3,6 +3,7 @@
     python scripts/results.py                    # all 10,000 test images
     python scripts/results.py --n-test 1000      # a seeded random 1,000 (the notebook's default)
     python scripts/results.py --out results.html # also write the HTML table to a file
+    python scripts/results.py --record-check     # store every checkpoint's check-subset NLL in the manifest
 
 Every model with a checkpoint in arlib/checkpoints is evaluated now (test NLL in nats and bits/dim,
 time to draw one sample); models without one are listed with the command that trains them.  The
@@ -11,12 +12,25 @@ full-test-set NLL, training time and epochs come from the checkpoints' metadata.
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
 import torch
 
-from arlib.results import results_html, results_table
+from arlib.checkpoints import DIR, manifest
+from arlib.results import CHECK, check_nll, results_html, results_table
+
+
+def record_check() -> dict[str, float]:
+    """Evaluate every shipped checkpoint on the check subset and store the figure in its manifest entry."""
+    man = manifest()
+    out = {}
+    for name in man:
+        out[name] = check_nll(name)
+        man[name]["check"] = {**CHECK, "nll_nats": round(out[name], 4)}
+    (DIR / "manifest.json").write_text(json.dumps(man, indent=2) + "\n")
+    return out
 
 
 def main() -> None:
@@ -25,9 +39,16 @@ def main() -> None:
     ap.add_argument("--no-sample", action="store_true", help="skip the sampling-time measurement")
     ap.add_argument("--threads", type=int, help="torch.set_num_threads")
     ap.add_argument("--out", type=Path, help="write the HTML table here")
+    ap.add_argument("--record-check", action="store_true",
+                    help="record each checkpoint's NLL on the seeded check subset in manifest.json "
+                         "(what tests/test_checkpoints.py compares with)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.record_check:
+        for name, nll in record_check().items():
+            print(f"{name:22s} check NLL {nll:.4f} nats on {CHECK['n']:,} test images (seed {CHECK['seed']})")
+        return
     t0 = time.perf_counter()
     results = results_table(n_test=args.n_test, sample=not args.no_sample)
     print(f"{'model':42s} {'live NLL':>9s} {'manifest':>9s} {'bits/dim':>9s}  note")

@@ -8,9 +8,9 @@ import torch.nn.functional as F
 
 from arlib.layers import GatedBlock, StackConv2d, gated_activation
 from arlib.lessons import counting
-from arlib.masks import gated_stack_field, horizontal_mask, stack_mask_offsets, vertical_mask
+from arlib.masks import horizontal_mask, stack_mask_offsets, vertical_mask
 from arlib.models import GatedPixelCNN
-from arlib.receptive import receptive_field
+from arlib.receptive import gated_stack_field, receptive_field
 from arlib.testing import AutoregressiveViolation, assert_autoregressive
 
 # The lecture's slide "Convolution stack - option 2", typed in.

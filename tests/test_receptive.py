@@ -84,7 +84,8 @@ def test_pixel_outside_the_image_raises():
             stack_field(2, 3, (28, 28), px)
         with pytest.raises(ValueError, match="outside the 28x28 image"):
             blind_spot(torch.zeros(28, 28, dtype=torch.bool), px)
-    from arlib.receptive import field_categories, layers_animation
+    from arlib.plotting import layers_animation
+    from arlib.receptive import field_categories
 
     for px in [(-1, 0), (0, 28)]:
         with pytest.raises(ValueError, match="outside the 28x28 image"):

@@ -5,9 +5,8 @@ import torch
 
 from arlib.exercises import ExerciseError, passed
 from arlib.lessons import counting
-from arlib.masks import gated_stack_field
 from arlib.models import GatedPixelCNN
-from arlib.receptive import receptive_field
+from arlib.receptive import gated_stack_field, receptive_field
 
 __all__ = ["check_layer_params", "check_gated_field", "gated_field_reference", "check_reach_rows",
            "check_leak_columns", "check_marginal"]
@@ -68,7 +67,7 @@ def check_gated_field(fn) -> str:
             raise ExerciseError(f"for {L} layers, k={k}, k0={k0}, shape {shape}, pixel {pixel}: your field {what} "
                                 f"({len(extra)} extra, {len(miss)} missing). Remember the link: horizontal positions "
                                 "also need the vertical features at the same place, shifted by the vertical offsets.")
-    return passed("your dilation agrees with arlib.masks.gated_stack_field (and with gradients)")
+    return passed("your dilation agrees with arlib.receptive.gated_stack_field (and with gradients)")
 
 
 def check_reach_rows(fn) -> str:

@@ -6,7 +6,7 @@ Python records the runs (``model.sample(len(classes), y=classes, generator=seed,
 for every seed: image j of a seed's batch is class ``classes[j]``) and passes them as traits; the page switches between them
 and steps through the chosen one with no kernel: the image so far, the probability map so far, the
 pixel drawn now, and that pixel's receptive field through the two stacks (computed in the page by
-dilation with the stack masks, ``arlib.masks.gated_stack_field``): every pixel before it in reach,
+dilation with the stack masks, ``arlib.receptive.gated_stack_field``): every pixel before it in reach,
 no blind spot.  Readout: {label, seed, step, pixel, row, col, p, value, field_count, past_in_reach}.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import traitlets
 
-from arlib.masks import gated_stack_field
+from arlib.receptive import gated_stack_field
 
 from .base import Explorer, as_float_array
 
@@ -104,7 +104,7 @@ class ClassSamplingExplorer(Explorer):
 
     @staticmethod
     def compute(state: dict, label: int, seed: int, step: int) -> dict:
-        """The readout at a setting, from the state, with the field by ``arlib.masks.gated_stack_field``."""
+        """The readout at a setting, from the state, with the field by ``arlib.receptive.gated_stack_field``."""
 
         H, W = int(state["height"]), int(state["width"])
         k = label * len(state["seeds"]) + seed
