@@ -86,16 +86,15 @@ class _NADEFunction(torch.autograd.Function):
         Xm, WT, _ = _NADEFunction._operands(x, W, m)
         nb = Xm.shape[0]
         Vp = _NADEFunction._padded(V, nb * m)
-        bufs = x.new_empty(2, m + 1, B, H)
-        runs = x.new_empty(nb, B, H)                          # a_s / 2 at every block start s
+        A = x.new_empty(m + 1, B, H)
+        runs = x.new_empty(nb + 1, B, H)                      # a_s / 2 at every block start s
         VT = x.new_empty(nb * m, 1, B)
-        run = (c / 2).expand(B, H)
+        runs[0] = c / 2
         for k in range(nb):
-            s, A = k * m, bufs[k % 2]
+            s = k * m
             torch.mm(Xm[k].view(-1, m), WT[s:s + m], out=A.view(-1, H))   # sum_{j<t} x_{s+j} W[:, s+j] / 2
-            A += run                                          # a_{s+t} / 2, and a_{s+m} / 2 in slab m
-            runs[k] = run
-            run = A[m]
+            A += runs[k]                                      # a_{s+t} / 2, and a_{s+m} / 2 in slab m
+            runs[k + 1] = A[m]
             T = torch.tanh(A[:m], out=A[:m])                  # T_i = tanh(a_i / 2)
             torch.bmm(Vp[s:s + m, None, :], T.transpose(1, 2), out=VT[s:s + m])   # V_i . T_i
         ctx.save_for_backward(x, W, V, runs)
@@ -112,13 +111,14 @@ class _NADEFunction(torch.autograd.Function):
         nb = Xm.shape[0]
         gT = _NADEFunction._padded(g.T, nb * m)               # (padded n, B): g_i = dL/dlogit_i
         V4 = _NADEFunction._padded(V / 4, nb * m)[:, None, :]
-        bufs = x.new_empty(2, m + 1, B, H)
-        bufs[(nb - 1) % 2, m] = 0                             # slab m: sum of dL/da_i after the block
+        A = x.new_empty(m + 1, B, H)
+        R = x.new_zeros(B, H)                                 # sum of dL/da_i over the pixels after the block
         dWT, gT_T = x.new_empty(nb * m, H), x.new_empty(nb * m, 1, H)
         dx = x.new_empty(B, nb * m) if ctx.needs_input_grad[0] else None
         for k in reversed(range(nb)):
-            s, A, g_blk = k * m, bufs[k % 2], gT[k * m:(k + 1) * m]
+            s, g_blk = k * m, gT[k * m:(k + 1) * m]
             T = A[:m]
+            A[m] = R                                          # slab m: dL/da summed after the block
             torch.mm(Xm[k, :m].reshape(-1, m), WT[s:s + m], out=T.view(-1, H))
             T += runs[k]
             torch.tanh(T, out=T)                              # T_i = tanh(a_i / 2), as in forward
@@ -130,8 +130,8 @@ class _NADEFunction(torch.autograd.Function):
             if dx is not None:                                # dL/dx_j = W[:, j] . sum_{i>j} dL/da_i
                 dXm = torch.mm(A.view(-1, H), WT[s:s + m].T).view(m + 1, B, m)
                 dx[:, s:s + m] = (dXm * mask[:, None, :]).sum(0) * 2
-            torch.sum(A, 0, out=bufs[(k - 1) % 2, m])         # slab m for the block before
-        dc = bufs[1, m].sum(0)
+            torch.sum(A, 0, out=R)                            # R for the block before
+        dc = R.sum(0)
         dV = (gT_T[:n, 0] + g.sum(0)[:, None]).mul_(0.5)      # dV_i = sum_b g_bi (1 + T_bi) / 2
         return None if dx is None else dx[:, :n], dWT[:n].T, dc, dV, g.sum(0), None
 
@@ -146,7 +146,7 @@ class NADE(AutoregressiveModel):
         block: pixels per block in the fused evaluation (a speed knob; results do not depend on it).
     """
 
-    def __init__(self, n: int = 784, H: int = 500, order: list[int] | None = None, block: int = 16):
+    def __init__(self, n: int = 784, H: int = 500, order: list[int] | None = None, block: int = 8):
         super().__init__((n,), order=None if order is None else torch.as_tensor(order))
         if H < 1 or block < 1:
             raise ValueError(f"H and block must be >= 1, got H={H}, block={block}")
