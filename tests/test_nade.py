@@ -125,6 +125,44 @@ def test_check_break_even():
         ch05.check_break_even(195.6)
 
 
+def test_check_running_sum_backward():
+    ch05.check_running_sum_backward(ch05.running_sum_backward_reference)
+    ref = ch05.running_sum_backward_reference
+
+    def after(delta, inclusive=False):  # sum of delta_i over i > j (or i >= j)
+        s = delta.flip(1).cumsum(1).flip(1)
+        return s if inclusive else s - delta
+
+    mistakes = {
+        "included delta_j": lambda x, d: (torch.einsum("bjh,bj->hj", after(d, True), x), d.sum((0, 1))),
+        "before": lambda x, d: (torch.einsum("bjh,bj->hj", d.cumsum(1) - d, x), d.sum((0, 1))),
+        "multiply by x_j": lambda x, d: (after(d).sum(0).T, d.sum((0, 1))),
+        "averaged": lambda x, d: (ref(x, d)[0] / x.shape[0], ref(x, d)[1]),
+        "transposed": lambda x, d: (ref(x, d)[0].T, ref(x, d)[1]),
+        "sum over the batch": lambda x, d: (torch.einsum("bjh,bj->bhj", after(d), x), ref(x, d)[1]),
+        "every a_i": lambda x, d: (ref(x, d)[0], d[:, 0].sum(0)),
+        "pair": lambda x, d: ref(x, d)[0],
+        "raised": lambda x, d: 1 / 0,
+    }
+    for message, fn in mistakes.items():
+        with pytest.raises(ExerciseError, match=message):
+            ch05.check_running_sum_backward(fn)
+
+
+def test_running_sum_backward_reference_is_nades_gradient():
+    m = ch05.random_nade(7, 4, seed=2)
+    x = torch.randint(0, 2, (5, 7), generator=torch.Generator().manual_seed(0)).double()
+    m.log_prob(x).sum().backward()
+    with torch.no_grad():
+        steps = x[:, :, None] * m.W.T
+        h = torch.sigmoid(m.c + steps.cumsum(1) - steps)                 # h_i = sigma(c + W[:, <i] x_<i)
+        x_hat = torch.sigmoid((h * m.V).sum(-1) + m.b)
+        delta = (x - x_hat)[:, :, None] * m.V * h * (1 - h)              # d log p / d a_i
+        grad_W, grad_c = ch05.running_sum_backward_reference(x, delta)
+    assert torch.allclose(grad_W, m.W.grad) and torch.allclose(grad_c, m.c.grad)
+    assert torch.all(grad_W[:, -1] == 0)                                  # the last column is never used
+
+
 def _logits_inclusive(x, W, c, V, b):
     a = c.expand(x.shape[0], -1)
     out = []

@@ -1,9 +1,10 @@
 """Checkers for the exercises of chapter 5 (NADE).
 
     from arlib.exercises import ch05
-    ch05.check_break_even(H_max)                # exercise 1: when is NADE smaller than FVSBN?
-    ch05.check_running_sum(my_logits)           # exercise 2: the O(nH) running sum
-    ch05.check_completion(my_complete)          # exercise 3: complete an image from its first pixels
+    ch05.check_running_sum_backward(my_backward)  # exercise 1: the gradient through the running sum
+    ch05.check_running_sum(my_logits)             # exercise 2: the O(nH) running sum
+    ch05.check_completion(my_complete)            # exercise 3: complete an image from its first pixels
+    ch05.check_break_even(H_max)                  # when is NADE smaller than FVSBN? (chapter 2, exercise 5)
 
 Each raises ``ExerciseError`` saying what is wrong, or prints a confirmation.
 """
@@ -18,8 +19,8 @@ from arlib.lessons import counting
 from arlib.models import NADE
 from arlib.models.nade import running_sum_logits
 
-__all__ = ["check_break_even", "check_running_sum", "check_completion", "random_nade",
-           "running_sum_reference", "complete_reference"]
+__all__ = ["check_break_even", "check_running_sum_backward", "check_running_sum", "check_completion", "random_nade",
+           "running_sum_backward_reference", "running_sum_reference", "complete_reference"]
 
 
 def random_nade(n: int = 8, H: int = 5, seed: int = 0):
@@ -34,7 +35,10 @@ def random_nade(n: int = 8, H: int = 5, seed: int = 0):
 
 
 def check_break_even(H_max: int, n: int = 784) -> str:
-    """Exercise 1: the largest H for which NADE (2nH + H + n) has fewer parameters than FVSBN (n(n+1)/2)."""
+    """The largest H for which NADE (2nH + H + n) has fewer parameters than FVSBN (n(n+1)/2).
+
+    (Chapter 2's exercise 5 asks this; ``arlib.exercises.ch02.check_nade_break_even`` checks it there.)
+    """
 
     want = max(H for H in range(1, n) if counting.nade(n, H) < counting.fvsbn(n))
     if not isinstance(H_max, (int,)) and not (hasattr(H_max, "is_integer") and float(H_max).is_integer()):
@@ -50,6 +54,95 @@ def check_break_even(H_max: int, n: int = 784) -> str:
                             f"for H with n = {n}")
     return passed(f"NADE is smaller than FVSBN only for H <= {want} at n = {n} "
                   f"(NADE {counting.nade(n, want):,} vs FVSBN {counting.fvsbn(n):,} parameters)")
+
+
+def running_sum_backward_reference(x: torch.Tensor, delta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A reference solution of exercise 1: the gradient through the running sum, in O(nH) per example.
+
+    ``x`` (B, n), ``delta`` (B, n, H) with ``delta[:, i]`` = dL/da_i. Returns ``(grad_W, grad_c)``, shapes
+    (H, n) and (H,), summed over the batch: dL/dW[:, j] = x_j sum_{i>j} delta_i and dL/dc = sum_i delta_i.
+    The sums over i > j are a running sum taken backwards.
+    """
+    B, n, H = delta.shape
+    grad_W = torch.zeros(H, n, dtype=delta.dtype)
+    later = torch.zeros(B, H, dtype=delta.dtype)          # S_j = sum of delta_i over i > j
+    for j in range(n - 1, -1, -1):
+        grad_W[:, j] = later.T @ x[:, j].to(delta.dtype)  # x_j S_j, summed over the batch
+        later = later + delta[:, j]
+    return grad_W, delta.sum((0, 1))
+
+
+def _pre_activations(x: torch.Tensor, W: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """a_i = c + W[:, <i] x_<i for every i, shape (B, n, H) (from the definition, for autograd)."""
+    steps = x[:, :, None] * W.T[None]                    # step j adds x_j W[:, j]
+    return c + torch.cumsum(steps, 1) - steps            # the sum over j < i
+
+
+def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return a.shape == b.shape and torch.allclose(a, b, atol=1e-8)
+
+
+def check_running_sum_backward(fn: Callable[..., tuple]) -> str:
+    """Exercise 1: ``fn(x, delta)`` returns ``(grad_W, grad_c)``, the gradient of a loss L through NADE's
+    running sum a_i = c + W[:, <i] x_<i, given ``delta[:, i]`` = dL/da_i (shape (B, n, H)), summed over
+    the batch: shapes (H, n) and (H,). Compared with autograd on random numbers."""
+    for B, n, H, seed in [(4, 6, 3, 0), (7, 9, 5, 1)]:
+        g = torch.Generator().manual_seed(100 + seed)
+        x = torch.randint(0, 2, (B, n), generator=g).double()
+        delta = torch.randn(B, n, H, generator=g, dtype=torch.float64)
+        W = torch.randn(H, n, generator=g, dtype=torch.float64).requires_grad_(True)
+        c = torch.randn(H, generator=g, dtype=torch.float64).requires_grad_(True)
+        (_pre_activations(x, W, c) * delta).sum().backward()   # a loss whose dL/da_i is delta_i
+        want_W, want_c = W.grad.detach(), c.grad.detach()
+        try:
+            out = fn(x.clone(), delta.clone())
+        except Exception as err:  # noqa: BLE001 - report any failure of the reader's code
+            raise ExerciseError(f"your function raised {type(err).__name__}: {err} (x {tuple(x.shape)}, "
+                                f"delta {tuple(delta.shape)})") from err
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise ExerciseError("return a pair (grad_W, grad_c): the gradients for W (H, n) and for c (H,)")
+        got_W, got_c = (torch.as_tensor(t).detach().to(torch.float64) for t in out)
+        if got_W.shape != (H, n):
+            if got_W.shape == (n, H):
+                raise ExerciseError(f"grad_W has shape {tuple(got_W.shape)}: transposed; it has W's shape "
+                                    f"(H, n) = ({H}, {n}), one column per pixel")
+            if got_W.shape == (B, H, n):
+                raise ExerciseError("grad_W has one gradient per example: sum over the batch (the gradient of a "
+                                    "sum of losses is the sum of their gradients)")
+            raise ExerciseError(f"grad_W should have W's shape (H, n) = ({H}, {n}); got {tuple(got_W.shape)}")
+        if got_c.shape != (H,):
+            hint = " (sum over the batch and over the conditionals)" if got_c.numel() in (B * H, n * H, B * n * H) else ""
+            raise ExerciseError(f"grad_c should have c's shape (H,) = ({H},); got {tuple(got_c.shape)}{hint}")
+        if not _close(got_W, want_W):
+            after_incl = delta.flip(1).cumsum(1).flip(1)          # sum over i >= j
+            after = after_incl - delta                            # sum over i > j
+            before = delta.cumsum(1) - delta                      # sum over i < j
+            if _close(got_W, torch.einsum("bjh,bj->hj", after_incl, x)):
+                raise ExerciseError("you included delta_j in the sum for column j: a_j = c + W[:, <j] x_<j does "
+                                    "not contain W[:, j] x_j (conditional j may not see x_j), so sum over i > j "
+                                    "only; the last column of W must get gradient 0")
+            if _close(got_W, torch.einsum("bjh,bj->hj", before, x)):
+                raise ExerciseError("you summed delta_i over the conditionals *before* j; W[:, j] x_j is added to "
+                                    "a_{j+1}, a_{j+2}, ..., so sum over the later ones, i > j (a running sum "
+                                    "taken backwards, from the last pixel)")
+            if _close(got_W, after.sum(0).T):
+                raise ExerciseError("multiply by x_j: W[:, j] enters the pre-activations as W[:, j] x_j, so an "
+                                    "example with x_j = 0 contributes nothing to the gradient of column j")
+            if _close(got_W * B, want_W):
+                raise ExerciseError("you averaged over the batch; return the sum over the examples")
+            err = (got_W - want_W).abs().max().item()
+            j = int((got_W - want_W).abs().max(0).values.argmax())
+            raise ExerciseError(f"grad_W differs from the true gradient by up to {err:.3g} (worst at column {j}; "
+                                f"n = {n}, H = {H}): dL/dW[:, j] = x_j times the sum of delta_i over i > j")
+        if not _close(got_c, want_c):
+            if _close(got_c, delta[:, 0].sum(0)):
+                raise ExerciseError("c is in every a_i, not only in a_1 = c: dL/dc is the sum of delta_i over all "
+                                    "conditionals (and examples)")
+            if _close(got_c * B, want_c):
+                raise ExerciseError("grad_c: you averaged over the batch; return the sum over the examples")
+            raise ExerciseError("grad_c is not the sum of delta_i over all conditionals and examples "
+                                "(each a_i contains c once, with coefficient 1)")
+    return passed("dL/dW[:, j] = x_j sum_{i>j} dL/da_i and dL/dc = sum_i dL/da_i: the running sum, run backwards")
 
 
 def running_sum_reference(x: torch.Tensor, W: torch.Tensor, c: torch.Tensor, V: torch.Tensor,
