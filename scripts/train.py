@@ -27,7 +27,7 @@ import torch
 from arlib import recipes
 from arlib.checkpoints import load_model, save
 from arlib.config import device
-from arlib.train import evaluate
+from arlib.train import STATE_FILE, History, evaluate
 
 
 def cpu_name() -> str:
@@ -47,6 +47,17 @@ def machine() -> str:
     return f"{cpu_name()}, {torch.get_num_threads()} thread(s)"
 
 
+def finish(name: str, run_dir: Path):
+    """The model with the best weights of the run in ``run_dir`` so far, and its history, marked finished."""
+    state = torch.load(run_dir / STATE_FILE, weights_only=True)
+    model = recipes.get(name).build().to(device())
+    model.load_state_dict(state["best_model"] if state["best_model"] is not None else state["model"])
+    model.eval()
+    hist = History(**state["history"])
+    hist.finished = True
+    return model, hist
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="recipe name, see --list")
@@ -55,6 +66,8 @@ def main() -> None:
     ap.add_argument("--max-minutes", type=float, help="end this sitting after this much wall time")
     ap.add_argument("--run-dir", type=Path, help="where the resumable state lives")
     ap.add_argument("--fresh", action="store_true", help="delete the run directory's state and start over")
+    ap.add_argument("--finish", action="store_true",
+                    help="end the run where its state stands (a time budget) and ship its best weights so far")
     ap.add_argument("--out", type=Path, help="write the checkpoint here instead of arlib/checkpoints")
     ap.add_argument("--store", choices=["float16", "float32"], default="float16",
                     help="precision of the stored weights (default float16)")
@@ -79,7 +92,10 @@ def main() -> None:
     if args.fresh and run_dir.exists():
         shutil.rmtree(run_dir)
     print(f"{args.model}: run directory {run_dir}")
-    model, hist = recipes.run(args.model, full=full, run_dir=run_dir, **overrides)
+    if args.finish:
+        model, hist = finish(args.model, run_dir)
+    else:
+        model, hist = recipes.run(args.model, full=full, run_dir=run_dir, **overrides)
     if not hist.finished:
         print(f"{args.model}: stopped after epoch {hist.epoch[-1]} (best valid {hist.best_valid_nll:.3f} at "
               f"epoch {hist.best_epoch}); run the same command to continue")
@@ -90,6 +106,8 @@ def main() -> None:
         "recipe": args.model, "run": "full" if full else "short",
         "settings": {k: v for k, v in recipes.settings(args.model, full, **overrides).items()},
         "epochs_run": hist.epoch[-1], "best_epoch": hist.best_epoch, "stopped_early": hist.stopped_early,
+        "stopped_by": ("a time budget (--finish)" if args.finish else "early stopping"
+                       if hist.epoch[-1] < recipes.settings(args.model, full, **overrides)["epochs"] else "its epochs"),
         "valid_nll": [round(v, 4) for v in hist.valid_nll], "valid_seconds": hist.valid_seconds,
         "train_nll": [round(v, 4) for v in hist.train_nll], "lr": hist.lr,
         "train_seconds": hist.valid_seconds[-1] if hist.valid_seconds else None,
