@@ -304,3 +304,26 @@ def test_recipes_build_the_book_models():
     assert mc.n_classes == 10 and mc.conditional
     assert math.isclose(mc.log_prior.exp().sum().item(), 1.0, rel_tol=1e-6)
     assert mc.log_prior.exp().max().item() < 0.12  # the training labels' frequencies, not all on one class
+
+
+def test_check_bug_zoo():
+    def leaks(model):
+        try:
+            assert_autoregressive(model, model.event_shape)
+        except AutoregressiveViolation:
+            return True
+        return False
+
+    buggy = GatedPixelCNN(**ch11.ZOO_CONFIG)
+    buggy.blocks[0].v_conv.first = False
+    buggy.blocks[0].v_conv.mask.copy_(vertical_mask(5, first=False))
+    assert "6 specimens" in ch11.check_bug_zoo(buggy, leaks)
+    half = GatedPixelCNN(**ch11.ZOO_CONFIG)
+    half.blocks[0].v_conv.mask.copy_(vertical_mask(5, first=False))
+    for model, fn, msg in [(GatedPixelCNN(**ch11.ZOO_CONFIG), leaks, "should keep the rows above and the centre row"),
+                           (half, leaks, "first = False"),
+                           (buggy, lambda m: True, "'the link cut \\(weights zero\\)' is autoregressive"),
+                           (buggy, lambda m: False, "the first horizontal layer keeps the centre"),
+                           (buggy, lambda m: None, "True or False")]:
+        with pytest.raises(ExerciseError, match=msg):
+            ch11.check_bug_zoo(model, fn)

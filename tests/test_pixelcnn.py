@@ -209,3 +209,25 @@ def test_colour_recipe_builds_a_valid_model():
     m = recipe.build()
     assert m.event_shape == (3, 14, 14) and m.num_values == 4
     assert sum(p.numel() for p in m.parameters()) == counting.pixelcnn(3, 24, 5, 3, 5, num_values=4)
+
+
+def test_ch09_bug_zoo_checker():
+    from arlib.exercises import ExerciseError, ch09
+
+    def leaks(model):
+        try:
+            assert_autoregressive(model, model.event_shape)
+        except AutoregressiveViolation:
+            return True
+        return False
+
+    buggy = ch09._small()
+    buggy.layers[0].mask.copy_(conv_mask(5, "B", 1, 8))
+    assert "5 specimens" in ch09.check_bug_zoo(buggy, leaks)
+    for model, fn, msg in [(ch09._small(), leaks, "still has a type-A mask"),
+                           (buggy, lambda m: True, "'type A in every layer' is autoregressive"),
+                           (buggy, lambda m: False, "changes when dimension 1"),
+                           (buggy, lambda m: 1 / 0, "ZeroDivisionError"),
+                           (buggy, lambda m: "yes", "True or False")]:
+        with pytest.raises(ExerciseError, match=msg):
+            ch09.check_bug_zoo(model, fn)

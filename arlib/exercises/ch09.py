@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from arlib.exercises import ExerciseError, passed
 from arlib.masks import conv_mask
+from arlib.models import PixelCNN
 from arlib.receptive import stack_field
+from arlib.testing import AutoregressiveViolation, assert_autoregressive
 
 __all__ = ["check_first_layer_counts", "check_colour_mask", "check_all_a_row", "check_output_layer",
-           "colour_mask_reference"]
+           "colour_mask_reference", "bug_zoo", "check_bug_zoo"]
 
 
 def check_first_layer_counts(params: int, always_zero: int, in_channels: int = 1, channels: int = 32,
@@ -114,3 +117,75 @@ def check_output_layer(logits_per_image: int, head_params: int, head_channels: i
         raise ExerciseError(f"the last 1x1 layer maps {head_channels} features to {C} x {K} = {C * K} logits: "
                             f"{head_channels} x {C * K} weights + {C * K} biases, not {head_params}")
     return passed(f"{want_logits:,} logits per image; {want_params:,} parameters in the last layer")
+
+
+# ---- exercise 5: a bug zoo ------------------------------------------------------------------------------------
+
+def _small(**kw):
+    torch.manual_seed(0)
+    return PixelCNN(**{"channels": 8, "n_layers": 3, "kernel_size": 3, "first_kernel_size": 5,
+                       "height": 7, "width": 7, **kw})
+
+
+def bug_zoo() -> dict:
+    """Small PixelCNNs (7 x 7 images), some with a bug seen in public implementations, some harmless.
+
+    Returns ``{name: (model, leaks)}``: ``leaks`` says whether some conditional sees its own pixel or a later one.
+    """
+    zoo = {"option 1 (A, then B)": (_small(), False)}
+    m = _small()
+    m.layers[0].mask.copy_(conv_mask(5, "B", 1, 8))
+    zoo["type B in the first layer"] = (m, True)
+    m = _small()
+    for layer in m.layers[1:]:
+        layer.mask.copy_(conv_mask(3, "A", 8, 8))
+    zoo["type A in every layer"] = (m, False)        # weaker (chapter 9, exercise 3), but still autoregressive
+    m = _small()
+    m.layers[0].mask.copy_(torch.flip(conv_mask(5, "A", 1, 8), dims=(-1,)))  # sees the pixels to the right
+    zoo["first mask flipped left-right"] = (m, True)
+    return zoo
+
+
+def check_bug_zoo(buggy, leaks) -> str:
+    """Exercise 5: ``buggy`` is the small PixelCNN of the exercise with a type-B first layer, and
+    ``leaks(model) -> bool`` says whether a model's conditionals see their own pixel or a later one."""
+    if not isinstance(buggy, PixelCNN):
+        raise ExerciseError(f"buggy should be an arlib.models.PixelCNN, got {type(buggy).__name__}")
+    k1 = buggy.layers[0].mask.shape[-1]
+    first = buggy.layers[0].mask
+    centre = first[..., k1 // 2, k1 // 2]
+    if not torch.equal(first, conv_mask(k1, "B", *first.shape[1::-1]).to(first.dtype)):
+        if bool((centre == 0).all()):
+            raise ExerciseError("the first layer of buggy still has a type-A mask (its centre tap is 0); "
+                                "copy conv_mask(k, 'B', 1, channels) into buggy.layers[0].mask")
+        raise ExerciseError("the first layer's mask of buggy is not the type-B mask conv_mask(k, 'B', 1, channels)")
+    try:
+        assert_autoregressive(buggy, buggy.event_shape)
+    except AutoregressiveViolation:
+        pass
+    else:  # pragma: no cover - a type-B first layer always leaks
+        raise ExerciseError("buggy passes the autoregressive test: is its first layer's mask really used?")
+    zoo = {"your buggy model (type B first)": (buggy, True), **bug_zoo()}
+    wrong = []
+    for name, (model, truth) in zoo.items():
+        try:
+            got = leaks(model)
+        except Exception as err:  # noqa: BLE001 - report any failure of the reader's code
+            raise ExerciseError(f"leaks({name!r}) raised {type(err).__name__}: {err}") from err
+        if not isinstance(got, bool | np.bool_) and not (isinstance(got, torch.Tensor) and got.numel() == 1):
+            raise ExerciseError(f"leaks should return True or False, got {got!r} for {name!r}")
+        if bool(got) != truth:
+            if truth:
+                try:
+                    assert_autoregressive(model, model.event_shape)
+                    why = ""
+                except AutoregressiveViolation as err:
+                    why = " (" + str(err).split(";")[0].split(": ", 1)[1] + ")"
+                wrong.append(f"{name!r} leaks{why}, but your leaks() says it does not")
+            else:
+                wrong.append(f"{name!r} is autoregressive (every conditional sees only earlier pixels, "
+                             "perhaps fewer of them), but your leaks() says it leaks")
+    if wrong:
+        raise ExerciseError("; ".join(wrong) + ". Let assert_autoregressive decide: catch AutoregressiveViolation.")
+    return passed(f"your leaks() judges all {len(zoo)} specimens right: "
+                  + ", ".join(f"{n} {'leaks' if t else 'ok'}" for n, (_, t) in zoo.items()))

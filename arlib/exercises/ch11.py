@@ -5,11 +5,13 @@ import torch
 
 from arlib.exercises import ExerciseError, passed
 from arlib.lessons import counting
+from arlib.masks import horizontal_mask, vertical_mask
 from arlib.models import GatedPixelCNN
 from arlib.receptive import gated_stack_field, receptive_field
+from arlib.testing import AutoregressiveViolation, assert_autoregressive
 
 __all__ = ["check_layer_params", "check_gated_field", "gated_field_reference", "check_reach_rows",
-           "check_leak_columns", "check_marginal"]
+           "check_leak_columns", "check_marginal", "ZOO_CONFIG", "bug_zoo", "check_bug_zoo"]
 
 
 def check_layer_params(fn) -> str:
@@ -122,3 +124,85 @@ def check_marginal(fn, model, x: torch.Tensor) -> str:
             hint = " You averaged log p(x | y); the marginal averages the probabilities p(x | y), weighted by p(y)."
         raise ExerciseError(f"first image: you have {got[0].item():.3f} nats, the marginal is {truth[0].item():.3f}.{hint}")
     return passed("log p(x) = logsumexp_y [log p(y) + log p(x | y)]")
+
+
+# ---- exercise 6: a bug zoo ------------------------------------------------------------------------------------
+
+ZOO_CONFIG = dict(channels=4, n_layers=2, kernel_size=3, first_kernel_size=5, height=6, width=6)
+
+
+def _small() -> GatedPixelCNN:
+    torch.manual_seed(0)
+    return GatedPixelCNN(**ZOO_CONFIG)
+
+
+def bug_zoo() -> dict:
+    """Small Gated PixelCNNs (6 x 6 images, ``ZOO_CONFIG``), some with a bug seen in public implementations,
+    some harmless. Returns ``{name: (model, leaks)}``: ``leaks`` says whether some conditional sees its own
+    pixel or a later one."""
+    zoo = {"as built (with the shift)": (_small(), False)}
+    m = _small()
+    m.blocks[0].v_conv.first = False                       # the first vertical layer keeps the centre row
+    m.blocks[0].v_conv.mask.copy_(vertical_mask(5, first=False))
+    zoo["no shift: the first vertical layer keeps the centre row"] = (m, True)
+    m = _small()
+    m.blocks[0].h_conv.first = False                       # the first horizontal layer keeps the centre tap
+    m.blocks[0].h_conv.mask.copy_(horizontal_mask(5, first=False))
+    zoo["the first horizontal layer keeps the centre (type B)"] = (m, True)
+    m = _small()
+    for block in m.blocks[1:]:                             # later vertical layers without the centre row
+        block.v_conv.first = True
+        block.v_conv.mask.copy_(vertical_mask(3, first=True))
+    zoo["every vertical layer drops the centre row"] = (m, False)    # sees less, but only the past
+    m = _small()
+    with torch.no_grad():
+        for block in m.blocks:
+            block.link.weight.zero_()                       # the link cut: the vertical stack is ignored
+    zoo["the link cut (weights zero)"] = (m, False)
+    return zoo
+
+
+def check_bug_zoo(buggy, leaks) -> str:
+    """Exercise 6: ``buggy`` is ``GatedPixelCNN(**ch11.ZOO_CONFIG)`` with the first vertical layer keeping the
+    centre row (no shift), and ``leaks(model) -> bool`` says whether a model's conditionals see their own pixel
+    or a later one."""
+    if not isinstance(buggy, GatedPixelCNN):
+        raise ExerciseError(f"buggy should be an arlib.models.GatedPixelCNN, got {type(buggy).__name__}")
+    v = buggy.blocks[0].v_conv
+    k0 = v.kernel_size[0]
+    if not torch.equal(v.mask.cpu(), vertical_mask(k0, first=False).to(v.mask.dtype)):
+        raise ExerciseError(f"the first block's vertical mask should keep the rows above and the centre row, "
+                            f"vertical_mask({k0}, first=False); it is\n{v.mask.int().tolist()}")
+    if v.first:
+        raise ExerciseError("the mask keeps the centre row, but v_conv.first is still True, so the layer convolves "
+                            "only the rows above (it crops its kernel to them): set buggy.blocks[0].v_conv.first = False")
+    try:
+        assert_autoregressive(buggy, buggy.event_shape)
+    except AutoregressiveViolation:
+        pass
+    else:  # pragma: no cover - the missing shift always leaks
+        raise ExerciseError("buggy passes the autoregressive test; is the link of its first block cut?")
+    zoo = {"your buggy model (no shift)": (buggy, True), **bug_zoo()}
+    wrong = []
+    for name, (model, truth) in zoo.items():
+        try:
+            got = leaks(model)
+        except Exception as err:  # noqa: BLE001 - report any failure of the reader's code
+            raise ExerciseError(f"leaks({name!r}) raised {type(err).__name__}: {err}") from err
+        if not isinstance(got, bool) and not (isinstance(got, torch.Tensor) and got.numel() == 1):
+            raise ExerciseError(f"leaks should return True or False, got {got!r} for {name!r}")
+        if bool(got) != truth:
+            if truth:
+                try:
+                    assert_autoregressive(model, model.event_shape)
+                    why = ""
+                except AutoregressiveViolation as err:
+                    why = " (" + str(err).split(";")[0].split(": ", 1)[1] + ")"
+                wrong.append(f"{name!r} leaks{why}, but your leaks() says it does not")
+            else:
+                wrong.append(f"{name!r} is autoregressive (every conditional sees only earlier pixels, "
+                             "perhaps fewer of them), but your leaks() says it leaks")
+    if wrong:
+        raise ExerciseError("; ".join(wrong) + ". Let assert_autoregressive decide: catch AutoregressiveViolation.")
+    return passed(f"your leaks() judges all {len(zoo)} specimens right: "
+                  + ", ".join(f"{n} {'leaks' if t else 'ok'}" for n, (_, t) in zoo.items()))
