@@ -6,20 +6,21 @@ See base.py for how an explorer is made and CONTRIBUTING.md for how to add one.
 import sys
 
 from .base import Explorer
-from .pixel_bits import PixelBitsExplorer
-from .completion import CompletionExplorer  # chapter 7
-from .filter import FilterExplorer  # chapter 8
-from .made_masks import MadeMaskExplorer  # chapter 6
-from .counts import CountsExplorer
-from .sampling import SamplingExplorer
 from .classifier import SoftmaxExplorer
-from .receptive import ReceptiveFieldExplorer  # chapter 10
+from .coding import CodingExplorer  # chapter 13
+from .completion import CompletionExplorer  # chapter 7
+from .counts import CountsExplorer
+from .filter import FilterExplorer  # chapter 8
 from .gated_stacks import ClassSamplingExplorer  # chapter 11
 from .likelihood import LikelihoodExplorer  # chapter 12
+from .made_masks import MadeMaskExplorer  # chapter 6
+from .pixel_bits import PixelBitsExplorer
+from .receptive import ReceptiveFieldExplorer  # chapter 10
+from .sampling import SamplingExplorer
 
 __all__ = ["Explorer", "PixelBitsExplorer", "CountsExplorer", "SamplingExplorer", "SoftmaxExplorer", "colab_setup",
            "CompletionExplorer", "FilterExplorer", "MadeMaskExplorer", "ReceptiveFieldExplorer",
-           "ClassSamplingExplorer", "LikelihoodExplorer"]
+           "ClassSamplingExplorer", "LikelihoodExplorer", "CodingExplorer"]
 
 
 def colab_setup() -> bool:
@@ -29,7 +30,7 @@ def colab_setup() -> bool:
     """
     if "google.colab" not in sys.modules:
         return False
-    from google.colab import output  # only importable inside Colab
+    from google.colab import output  # noqa: PLC0415 - only importable inside Colab
 
     output.enable_custom_widget_manager()
     return True
