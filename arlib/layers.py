@@ -1,11 +1,41 @@
 """Layers built from the masks in ``arlib.masks``."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from arlib.masks import conv_mask, stack_mask
+
+
+@contextmanager
+def one_thread():
+    """Run the tiny products of a sampler's per-pixel steps on one thread: for (n, 300) x (300, 32)
+    products, thread hand-offs cost more than they save (and on a busy machine 10-30x more)."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+@contextmanager
+def frozen_steps(model: nn.Module):
+    """Inside this block the per-position steps of ``model``'s layers (``at_position``, ``row``,
+    ``horizontal_at``) reuse their masked weight matrices, computed once on entry, instead of
+    forming them at every pixel: what a sampler's loop needs, since the weights do not change
+    during it.  Outside the block every step computes them afresh (never stale)."""
+    layers = [m for m in model.modules() if hasattr(m, "step_weights")]
+    for layer in layers:
+        layer._steps = layer.step_weights()
+    try:
+        yield
+    finally:
+        for layer in layers:
+            layer._steps = None
 
 # ---- MaskedLinear (chapter 6) ----
 
@@ -63,6 +93,7 @@ class MaskedConv2d(nn.Conv2d):
         self.mask_type = mask_type
         self.colour_groups = colour_groups
         self.register_buffer("mask", mask, persistent=False)
+        self._steps = None
 
     @property
     def rows(self) -> int:
@@ -81,15 +112,20 @@ class MaskedConv2d(nn.Conv2d):
         position-major window."""
         return self.masked_weight().permute(2, 3, 1, 0).reshape(-1, self.out_channels)
 
+    def step_weights(self) -> torch.Tensor:
+        """What ``at_position`` multiplies by (``frozen_steps`` computes it once per loop)."""
+        return self.position_matrix().contiguous()
+
     def at_position(self, window: torch.Tensor) -> torch.Tensor:
         """The layer's output at one position, ``(n, C_out)``, from its input window
         ``(rows, k, n, C_in)``: the ``rows`` rows up to the position's own and the k columns around
         it (position-major, as the cached sampler keeps its buffers)."""
         n = window.shape[2]
         patch = window.permute(2, 0, 1, 3).reshape(n, -1)
+        matrix = self._steps if self._steps is not None else self.position_matrix()
         if self.bias is None:
-            return patch @ self.position_matrix()
-        return torch.addmm(self.bias, patch, self.position_matrix())
+            return patch @ matrix
+        return torch.addmm(self.bias, patch, matrix)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         p = self.kernel_size[0] // 2
@@ -129,6 +165,7 @@ class StackConv2d(nn.Conv2d):
         super().__init__(in_channels, out_channels, tuple(mask.shape), bias=bias)
         self.stack, self.first = stack, bool(first)
         self.register_buffer("mask", mask, persistent=False)
+        self._steps = None
 
     @property
     def kept(self) -> int:
@@ -144,20 +181,26 @@ class StackConv2d(nn.Conv2d):
             return self.weight[:, :, :n] * self.mask[:n]
         return self.weight[:, :, :, :n] * self.mask[:, :n]
 
+    def step_weights(self) -> torch.Tensor:
+        """What ``at_position`` (horizontal) or ``row`` (vertical) applies, computed once per loop."""
+        if self.stack == "horizontal":
+            return self.masked_weight().reshape(self.out_channels, -1).t().contiguous()
+        return self.masked_weight()
+
     def at_position(self, window: torch.Tensor) -> torch.Tensor:
         """A horizontal layer's output at one position, ``(n, C_out)``, from its input window
         ``(n, C_in, kept)``: the kept columns ending at the position (left-padded)."""
         if self.stack != "horizontal":
             raise ValueError("at_position is the horizontal stack's step; the vertical stack works by rows (row)")
-        return torch.addmm(self.bias, window.reshape(window.shape[0], -1),
-                           self.masked_weight().reshape(self.out_channels, -1).t())
+        matrix = self._steps if self._steps is not None else self.step_weights()
+        return torch.addmm(self.bias, window.reshape(window.shape[0], -1), matrix)
 
     def row(self, rows: torch.Tensor) -> torch.Tensor:
         """A vertical layer's output along one image row, ``(n, C_out, W)``, from its input
         ``(n, C_in, kept, W + 2c)``: the kept rows above (padded by c columns on each side)."""
         if self.stack != "vertical":
             raise ValueError("row is the vertical stack's step; the horizontal stack works by positions")
-        return F.conv2d(rows, self.masked_weight(), self.bias)[:, :, 0]
+        return F.conv2d(rows, self._steps if self._steps is not None else self.masked_weight(), self.bias)[:, :, 0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         H, W = x.shape[-2:]
@@ -202,6 +245,7 @@ class GatedBlock(nn.Module):
         self.link = nn.Conv2d(2 * channels, 2 * channels, 1)
         self.res = nn.Conv2d(channels, channels, 1)
         self.skip = nn.Conv2d(channels, skip_channels, 1)
+        self._steps = None
 
     def forward(self, v: torch.Tensor, h: torch.Tensor, cond: tuple[torch.Tensor, torch.Tensor] | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -237,5 +281,12 @@ class GatedBlock(nn.Module):
         position, ``from_above`` ``(n, 2 * channels)`` the vertical share, ``h`` ``(n, channels)`` the
         residual input (ignored in the first layer).  Returns ``(h', skip)``, each ``(n, channels)``."""
         g = gated_activation(self.h_conv.at_position(window) + from_above)
-        res = F.linear(g, self.res.weight[:, :, 0, 0], self.res.bias)
-        return (res if self.first else h + res), F.linear(g, self.skip.weight[:, :, 0, 0], self.skip.bias)
+        matrix, bias = self._steps if self._steps is not None else self.step_weights()
+        out = torch.addmm(bias, g, matrix)               # res * g and skip * g in one product
+        res, skip = out[:, : self.channels], out[:, self.channels :]
+        return (res if self.first else h + res), skip
+
+    def step_weights(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The 1 x 1 residual and skip convolutions as one ``(channels, channels + skip)`` matrix and its bias."""
+        matrix = torch.cat([self.res.weight[:, :, 0, 0], self.skip.weight[:, :, 0, 0]]).t().contiguous()
+        return matrix, torch.cat([self.res.bias, self.skip.bias])

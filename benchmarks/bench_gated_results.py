@@ -7,7 +7,7 @@ Settings measured:
   7 x 7 and 10 gated 3 x 3 layers, head of 32) at batch 64, as close as arlib's masks express it;
 * sampling 16 images with the cached sampler against 784 full passes (the naive cost is measured per pass and
   multiplied by 784; a full naive run of the same samples is checked on a 12 x 12 image);
-* ``arlib.results.results_table`` over the shipped checkpoints (the notebook's 500 test images; all 10,000 unless quick).
+* ``arlib.book.results.results_table`` over the shipped checkpoints (the notebook's 500 test images; all 10,000 unless quick).
 
 With ``ARLIB_BENCH_BUDGET_SECONDS=S`` it also trains chapter 9's PixelCNN and the gated model from scratch for S
 seconds of wall time each (same data, seed, batch and learning rate) and reports their validation NLL: the
@@ -21,9 +21,9 @@ import time
 import torch
 
 from arlib import recipes
+from arlib.book.results import results_table
 from arlib.data import load_binarized_mnist
 from arlib.models import GatedPixelCNN
-from arlib.results import results_table
 from arlib.sampling import ancestral_sample
 from arlib.train import evaluate, fit
 from benchmarks.common import Row, median_time

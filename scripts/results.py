@@ -18,8 +18,8 @@ from pathlib import Path
 
 import torch
 
+from arlib.book.results import CHECK, check_nll, results_html, results_table
 from arlib.checkpoints import DIR, manifest
-from arlib.results import CHECK, check_nll, results_html, results_table
 
 
 def record_check() -> dict[str, float]:

@@ -2,8 +2,8 @@ import pytest
 import torch
 
 import arlib.checkpoints as ck
+from arlib.book.results import CHECK, check_nll
 from arlib.models import IndependentBernoulli
-from arlib.results import CHECK, check_nll
 
 
 def test_round_trip_and_hash_check(tmp_path):

@@ -84,7 +84,7 @@ def test_pixel_outside_the_image_raises():
             stack_field(2, 3, (28, 28), px)
         with pytest.raises(ValueError, match="outside the 28x28 image"):
             blind_spot(torch.zeros(28, 28, dtype=torch.bool), px)
-    from arlib.plotting import layers_animation
+    from arlib.book.plotting import layers_animation
     from arlib.receptive import field_categories
 
     for px in [(-1, 0), (0, 28)]:

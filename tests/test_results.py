@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import arlib.checkpoints as ck
-from arlib import results
+from arlib.book import results
 from arlib.data import load_binarized_mnist
 from arlib.exercises import ExerciseError, ch12
 from arlib.lessons.gaussian_ar import GaussianAR, banana, banana_log_prob, fit_gaussian_ar

@@ -5,8 +5,8 @@ import math
 
 import torch
 
+from arlib.book.results import noise_floor
 from arlib.exercises import ExerciseError, passed
-from arlib.results import noise_floor
 
 __all__ = ["check_conversions", "check_binarize", "check_noise_floor", "check_log_conditionals",
            "check_sequential_steps"]

@@ -28,7 +28,7 @@ import math
 import torch
 from torch import nn
 
-from arlib.layers import GatedBlock
+from arlib.layers import GatedBlock, frozen_steps, one_thread
 from arlib.models.base import AutoregressiveModel
 
 __all__ = ["GatedPixelCNN"]
@@ -76,7 +76,8 @@ class GatedPixelCNN(AutoregressiveModel):
 
     @classmethod
     def examples(cls) -> list["GatedPixelCNN"]:
-        return [cls(4, 3, 3, 5, height=5, width=5), cls(4, 2, 3, 3, n_classes=3, height=4, width=4)]
+        return [cls(4, 3, 3, 5, height=5, width=5), cls(4, 2, 3, 3, n_classes=3, height=4, width=4),
+                cls(3, 2, 3, 3, height=3, width=3)]
 
     # ------------------------------------------------------------------ conditioning
     @property
@@ -188,6 +189,14 @@ class GatedPixelCNN(AutoregressiveModel):
         hrow = [torch.zeros(n, b.h_conv.in_channels, W + c, device=dev, dtype=dt) for b, c in zip(blocks, cs)]
         conds = self.label_terms(self.check_labels(y, n)) if y is not None else [None] * len(blocks)
         x = torch.zeros(n, 1, H, W, device=dev, dtype=dt)
+        with frozen_steps(self), one_thread():
+            self._generate_rows(x, vbuf, hrow, conds, cs, choose)
+        return x
+
+    def _generate_rows(self, x, vbuf, hrow, conds, cs, choose) -> None:
+        """The loop of ``generate``: row by row, the vertical stack; pixel by pixel, the horizontal one."""
+        _, _, H, W = x.shape
+        blocks = list(self.blocks)
         for r in range(H):
             above = []
             for l, b in enumerate(blocks):  # the vertical stack at row r: it reads rows < r only
@@ -205,7 +214,6 @@ class GatedPixelCNN(AutoregressiveModel):
                     skip = skip + sk
                     if l + 1 < len(blocks):
                         hrow[l + 1][:, :, cs[l + 1] + s] = h_out
-                logit = self.head(skip[:, :, None, None])[:, 0, 0, 0]
+                logit = self.head(skip[:, :, None, None])[:, 0, 0, 0]     # the 1 x 1 head at this position
                 x[:, 0, r, s] = v = choose(r * W + s, logit)
                 hrow[0][:, 0, cs[0] + s] = vbuf[0][:, 0, r + cs[0], cs[0] + s] = v * 2.0 - 1.0
-        return x

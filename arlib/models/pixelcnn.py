@@ -16,13 +16,11 @@ a few hundred times less arithmetic.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from arlib.layers import MaskedConv2d
+from arlib.layers import MaskedConv2d, frozen_steps, one_thread
 from arlib.models.base import AutoregressiveModel
 
 __all__ = ["PixelCNN", "raster_channel_order"]
@@ -31,18 +29,6 @@ __all__ = ["PixelCNN", "raster_channel_order"]
 def raster_channel_order(channels: int, height: int, width: int) -> torch.Tensor:
     """Flat indices of a (C, H, W) image in the order rows, then columns, then channels (R -> G -> B)."""
     return torch.arange(channels * height * width).view(channels, height, width).permute(1, 2, 0).reshape(-1)
-
-
-@contextmanager
-def _one_thread():
-    """Run tiny tensor ops on one thread: for (n, 300) x (300, 32) products, thread hand-offs cost
-    more than they save (and on a busy machine they cost 10-30x)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
 
 
 class PixelCNN(AutoregressiveModel):
@@ -85,7 +71,7 @@ class PixelCNN(AutoregressiveModel):
 
     @classmethod
     def examples(cls) -> list["PixelCNN"]:
-        return [cls(1, 6, 3, 3, 5, height=5, width=5),
+        return [cls(1, 6, 3, 3, 5, height=5, width=5), cls(1, 4, 2, 3, 3, height=3, width=3),
                 cls(3, 6, 3, 3, 3, num_values=4, residual=True, height=4, width=4)]
 
     # ------------------------------------------------------------------ forward
@@ -140,7 +126,7 @@ class PixelCNN(AutoregressiveModel):
                 for layer, p in zip(layers, pads)]
         x = torch.zeros(n, C, H, W, device=dev, dtype=dt)
         lo, hi = -1.0, 2.0 / (K - 1)  # scale: v -> v * hi + lo
-        with _one_thread():
+        with frozen_steps(self), one_thread():
             for r in range(H):
                 for s in range(W):
                     for c in range(C):
