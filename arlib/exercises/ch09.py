@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from arlib.exercises import ExerciseError, passed
+from arlib.exercises import ExerciseError, judge_leaks, passed
 from arlib.masks import conv_mask
 from arlib.models import PixelCNN
 from arlib.receptive import stack_field
@@ -166,26 +166,4 @@ def check_bug_zoo(buggy, leaks) -> str:
     else:  # pragma: no cover - a type-B first layer always leaks
         raise ExerciseError("buggy passes the autoregressive test: is its first layer's mask really used?")
     zoo = {"your buggy model (type B first)": (buggy, True), **bug_zoo()}
-    wrong = []
-    for name, (model, truth) in zoo.items():
-        try:
-            got = leaks(model)
-        except Exception as err:  # noqa: BLE001 - report any failure of the reader's code
-            raise ExerciseError(f"leaks({name!r}) raised {type(err).__name__}: {err}") from err
-        if not isinstance(got, bool | np.bool_) and not (isinstance(got, torch.Tensor) and got.numel() == 1):
-            raise ExerciseError(f"leaks should return True or False, got {got!r} for {name!r}")
-        if bool(got) != truth:
-            if truth:
-                try:
-                    assert_autoregressive(model, model.event_shape)
-                    why = ""
-                except AutoregressiveViolation as err:
-                    why = " (" + str(err).split(";")[0].split(": ", 1)[1] + ")"
-                wrong.append(f"{name!r} leaks{why}, but your leaks() says it does not")
-            else:
-                wrong.append(f"{name!r} is autoregressive (every conditional sees only earlier pixels, "
-                             "perhaps fewer of them), but your leaks() says it leaks")
-    if wrong:
-        raise ExerciseError("; ".join(wrong) + ". Let assert_autoregressive decide: catch AutoregressiveViolation.")
-    return passed(f"your leaks() judges all {len(zoo)} specimens right: "
-                  + ", ".join(f"{n} {'leaks' if t else 'ok'}" for n, (_, t) in zoo.items()))
+    return judge_leaks(zoo, leaks)
