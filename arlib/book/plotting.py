@@ -134,7 +134,7 @@ def nll_against_time(infos: dict[str, dict], ax=None, published: dict[str, float
     ax.set_xlabel("wall-clock training time (minutes)")
     ax.set_ylabel("validation NLL (nats per image)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, ncol=2)
+    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     return ax
 
 
