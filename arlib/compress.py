@@ -24,7 +24,7 @@ instead of one per pixel and image keeps the Python overhead small, and the stre
 per file (at most 64 bits). The price: a file decodes whole; there is no random access to one image
 (``encode`` it alone for that).
 
-**One thread.** Both loops run with one torch thread (``_one_thread``): a parallel reduction may add floats
+**One thread.** Both loops run with one torch thread (``one_thread``): a parallel reduction may add floats
 in an order that depends on the number of threads, so fixing it makes the probabilities independent of the
 machine's thread setting; and the loop's steps are too small to gain from a second thread anyway.
 
@@ -37,7 +37,6 @@ and, as a last line of defence, a decoded result whose digest differs from the o
 from __future__ import annotations
 
 import bz2
-import contextlib
 import gzip
 import hashlib
 import io
@@ -54,6 +53,8 @@ import constriction
 import numpy as np
 import torch
 from PIL import Image
+
+from arlib.layers import one_thread
 
 __all__ = ["encode", "decode", "read_header", "fingerprint", "ideal_bits", "encode_stream", "decode_stream",
            "measure", "CodingResult", "baseline_bits", "CompressionError", "MAGIC", "VERSION", "DEFAULT_BATCH"]
@@ -148,16 +149,6 @@ def _slice_cond(cond: dict, a: int, b: int) -> dict:
     return {k: (v[a:b] if torch.is_tensor(v) and v.dim() > 0 else v) for k, v in cond.items()}
 
 
-@contextlib.contextmanager
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 # ------------------------------------------------------------------------------ the raw coder
 @torch.no_grad()
 def encode_stream(model, images, batch_size: int = DEFAULT_BATCH, **cond) -> np.ndarray:
@@ -175,7 +166,7 @@ def encode_stream(model, images, batch_size: int = DEFAULT_BATCH, **cond) -> np.
             enc.encode(np.ascontiguousarray(sym[:, i]), fam, _probs(logits, model.binary))
             return xb[:, i].to(logits.device)
 
-        with _one_thread():
+        with one_thread():
             out = generate(model, b - a, choose, **_slice_cond(cond, a, b))
         if not torch.equal(out.reshape(b - a, -1).to(xb.dtype), xb.to(out.device)):  # the loop fed back the truth
             raise RuntimeError(f"{type(model).__name__}.generate did not return the values its choose gave")
@@ -217,7 +208,7 @@ def decode_stream(model, words: np.ndarray, n: int, batch_size: int = DEFAULT_BA
                     failed["step"] = (a, t)
             return torch.zeros(logits.shape[0], dtype=logits.dtype, device=logits.device)
 
-        with _one_thread():
+        with one_thread():
             xb = generate(model, b - a, choose, **_slice_cond(cond, a, b)).reshape(b - a, -1).clone()
         if failed["step"] is not None:
             start, t = failed["step"]

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from arlib import recipes
-from arlib.checkpoints import load_model, save
+from arlib.checkpoints import save
 from arlib.config import device
 from arlib.train import STATE_FILE, History, evaluate
 
@@ -116,9 +116,9 @@ def main() -> None:
         "torch": torch.__version__, "stored": args.store, "notes": getattr(r, "NOTES", ""),
     }
     dtype = {"float16": torch.float16, "float32": torch.float32}[args.store]
-    path = save(model, args.model, info, directory=args.out, dtype=dtype)
-    stored = load_model(args.model, directory=args.out)            # what ships: the stored weights
-    ev = evaluate(stored, test)
+    stored = r.build().to(device())                                # what ships: the weights rounded to --store
+    stored.load_state_dict({k: v.to(dtype) if v.is_floating_point() else v for k, v in model.state_dict().items()})
+    ev = evaluate(stored.eval(), test)
     info.update(test_nll_nats=round(ev.nll, 4), test_bits_per_dim=round(ev.bits_per_dim, 5))
     path = save(model, args.model, info, directory=args.out, dtype=dtype)
     print(f"{args.model}: test {ev} ({args.store}; float32 {ev32.nll:.4f}) after {hist.epoch[-1]} epochs, "
