@@ -55,12 +55,14 @@ function render({ model, el }) {
   let timer = null, speed = 4;
 
   const box = draw.root(el, "ClassSamplingExplorer");
-  const scale = Math.max(3, Math.min(8, Math.floor(200 / Math.max(H, W))));
+  // 6 px per pixel for 28x28: controls (270 px) and both images fit a 730 px book column
+  const scale = Math.max(3, Math.min(6, Math.floor(170 / Math.max(H, W))));
   const mk = () => draw.el("canvas", { width: W * scale, height: H * scale, class: "arlib-canvas" });
   const imgC = mk(), mapC = mk();
   const img = imgC.getContext("2d"), map = mapC.getContext("2d");
 
   const stepSlider = draw.slider({ label: "step", min: 0, max: D - 1, value: step,
+                                   format: (v) => `${v + 1} / ${D}`,
                                    onInput: (v) => { stop(); go(v, true); } });
   const classSel = draw.select({ label: "class y", value: String(label),
     options: classes.map((c, j) => ({ value: String(j), label: String(c) })),
@@ -75,17 +77,20 @@ function render({ model, el }) {
     b.addEventListener("click", fn);
     return b;
   };
-  const playBtn = button("▶ play", "play the run from this step", () => (timer ? stop() : play()));
+  const playBtn = button("play", "play the run from this step", () => (timer ? stop() : play()));
   const panel = draw.table();
+  panel.node.style.tableLayout = "fixed";
+  panel.node.style.width = "270px";
   box.append(draw.el("div", { class: "arlib-row" }, [
-    draw.el("div", { class: "arlib-controls" }, [
+    // a fixed width, so that the images do not move sideways when the readout's numbers change
+    draw.el("div", { class: "arlib-controls", style: { width: "270px", minWidth: "270px", flex: "0 0 270px" } }, [
       stepSlider.node, classSel.node, seedSel.node,
       draw.el("div", { class: "arlib-control" }, [
-        button("⏮", "first step", () => { stop(); go(0, true); }),
-        button("−1", "one step back", () => { stop(); go(step - 1, true); }),
+        button("|<", "first step", () => { stop(); go(0, true); }),
+        button("-1", "one step back", () => { stop(); go(step - 1, true); }),
         playBtn,
         button("+1", "one step on", () => { stop(); go(step + 1, true); }),
-        button("⏭", "last step", () => { stop(); go(D - 1, true); }),
+        button(">|", "last step", () => { stop(); go(D - 1, true); }),
       ]),
       draw.el("label", { class: "arlib-control" }, [showField, draw.el("span", { text: "show the receptive field" })]),
       panel.node,
@@ -139,7 +144,7 @@ function render({ model, el }) {
       ["pixel (row, col)", `(${readout.row}, ${readout.col})`],
       ["p(x_i = 1 | x_<i, y)", draw.fmt(readout.p)],
       ["drawn x_i", String(readout.value)],
-      ["receptive field", `${count} of the ${step} earlier pixels`],
+      ["receptive field", `${count} of ${step} earlier`],
     ]);
     if (fromPage) {
       model.set("label", label);
@@ -151,7 +156,7 @@ function render({ model, el }) {
 
   function play() {
     if (step >= D - 1) go(0, true);
-    playBtn.textContent = "⏸ pause";
+    playBtn.textContent = "pause";
     timer = setInterval(() => {
       if (step >= D - 1) { stop(); return; }
       go(step + speed, true);
@@ -160,7 +165,7 @@ function render({ model, el }) {
   function stop() {
     if (timer) clearInterval(timer);
     timer = null;
-    playBtn.textContent = "▶ play";
+    playBtn.textContent = "play";
   }
 
   const follow = () => {

@@ -7,7 +7,8 @@ for every seed: image j of a seed's batch is class ``classes[j]``) and passes th
 and steps through the chosen one with no kernel: the image so far, the probability map so far, the
 pixel drawn now, and that pixel's receptive field through the two stacks (computed in the page by
 dilation with the stack masks, ``arlib.receptive.gated_stack_field``): every pixel before it in reach,
-no blind spot.  Readout: {label, seed, step, pixel, row, col, p, value, field_count, past_in_reach}.
+no blind spot. It opens half-drawn (``sampling.default_step``), and a new class or seed keeps
+the step.  Readout: {label, seed, step, pixel, row, col, p, value, field_count, past_in_reach}.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import traitlets
 from arlib.receptive import gated_stack_field
 
 from .base import Explorer, as_float_array
+from .sampling import default_step
 
 DIGITS = 4  # probabilities are stored rounded to this many decimals (the state stays small)
 
@@ -45,7 +47,8 @@ class ClassSamplingExplorer(Explorer):
 
     def __init__(self, x: Any, probs: Any, classes: Sequence[int], seeds: Sequence[int], *,
                  shape: tuple[int, int] = (28, 28), n_layers: int = 12, kernel_size: int = 3,
-                 first_kernel_size: int = 5, label: int = 0, seed: int = 0, step: int = 0, **kwargs: Any) -> None:
+                 first_kernel_size: int = 5, label: int = 0, seed: int = 0, step: int | None = None,
+                 **kwargs: Any) -> None:
         h, w = int(shape[0]), int(shape[1])
         D = h * w
         classes, seeds = [int(c) for c in classes], [int(s) for s in seeds]
@@ -71,6 +74,7 @@ class ClassSamplingExplorer(Explorer):
             raise ValueError(f"label is an index into classes: 0 .. {len(classes) - 1}, got {label}")
         if not 0 <= int(seed) < len(seeds):
             raise ValueError(f"seed is an index into seeds: 0 .. {len(seeds) - 1}, got {seed}")
+        step = default_step(h, w) if step is None else int(step)  # half-drawn, not empty
         if not 0 <= int(step) < D - 1:
             raise ValueError(f"step must be in [0, {D - 2}] (the step slider must be able to move on), got {step}")
         super().__init__(classes=classes, seeds=seeds, x=xs.astype(np.int64).tolist(),

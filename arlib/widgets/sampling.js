@@ -38,7 +38,7 @@ function render({ model, el }) {
     b.addEventListener("click", fn);
     return b;
   };
-  const playBtn = button("▶ play", "play the run from this step", () => (timer ? stop() : play()));
+  const playBtn = button("play", "play the run from this step", () => (timer ? stop() : play()));
   const speedSel = draw.select({
     label: "pixels per tick",
     options: [1, 4, 28, 112].filter((v) => v <= D).map((v) => ({ value: String(v), label: String(v) })),
@@ -51,7 +51,7 @@ function render({ model, el }) {
         stepSlider.node,
         draw.el("div", { class: "arlib-control" }, [
           button("first", "first step", () => { stop(); go(0, true); }),
-          button("−1", "one step back", () => { stop(); go(step - 1, true); }),
+          button("-1", "one step back", () => { stop(); go(step - 1, true); }),
           playBtn,
           button("+1", "one step on", () => { stop(); go(step + 1, true); }),
           button("last", "last step", () => { stop(); go(D - 1, true); }),
@@ -140,7 +140,7 @@ function render({ model, el }) {
   function stop() {
     if (timer) clearInterval(timer);
     timer = null;
-    playBtn.textContent = "▶ play";
+    playBtn.textContent = "play";
   }
 
   const follow = () => { if (model.get("step") !== step) go(model.get("step"), false); };

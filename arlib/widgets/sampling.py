@@ -12,12 +12,16 @@ Any image shape ``(H, W)`` works, so every binary model of the book can show its
 The page plays the run back with no kernel: a step slider, play/pause and +-1 buttons show the
 pixel being sampled, its Bernoulli parameter and the value drawn, the image so far and the
 probability map so far. Its readout is {step, pixel, row, col, p, value} for the first sample.
-``to_animation`` makes the matching matplotlib animation (the chapter's static view).
+It opens half-drawn (``default_step``: the step that draws the centre pixel in raster order), so a
+reader sees a run in progress, not empty squares.
+``to_animation`` makes the matching matplotlib animation (the chapter's static view); its page
+view opens on a frame past the middle of the run and its text is sized for the book's column.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -29,6 +33,37 @@ from matplotlib import animation
 from .base import Explorer, as_float_array
 
 DIGITS = 5  # probabilities are stored rounded to this many decimals (the state stays small)
+COLUMN_PX = 730  # the width of the book's content column: wider images are shrunk to it
+TEXT_PX = 12  # the height of figure text as rendered in the page (at least 10 px to be readable)
+START_AT = 0.6  # the page's animation opens this far into the run (a digit well under way)
+
+
+def default_step(height: int, width: int) -> int:
+    """The step an explorer opens on: half-drawn, the centre pixel of an image drawn in raster order."""
+    return max(0, min(height * width - 2, (height // 2) * width + width // 2))
+
+
+class StartFrameAnimation(animation.FuncAnimation):
+    """A FuncAnimation whose ``to_jshtml`` page opens on frame ``start_frame`` instead of frame 0.
+
+    matplotlib's player always shows frame 0 first; for a sampling run that is an empty image.
+    The player is a JavaScript object created in a ``setTimeout``; one call after its creation moves
+    it to ``start_frame`` (Play and Next frame then go on from there, and Loop wraps to frame 0).
+    """
+
+    def __init__(self, *args: Any, start_frame: int = 0, **kwargs: Any) -> None:
+        self.start_frame = int(start_frame)
+        super().__init__(*args, **kwargs)
+
+    def to_jshtml(self, *args: Any, **kwargs: Any) -> str:
+        html = super().to_jshtml(*args, **kwargs)
+        if not self.start_frame:
+            return html
+        created = re.compile(r"(anim(\w+) = new Animation\([^;]*\);)")
+        if not created.search(html):  # another matplotlib template: keep its own start
+            return html
+        return created.sub(lambda m: f"{m.group(1)}\n        anim{m.group(2)}.set_frame({self.start_frame});",
+                           html, count=1)
 
 
 def _flat(name: str, value: Any, n_pixels: int | None = None) -> np.ndarray:
@@ -47,6 +82,7 @@ class SamplingExplorer(Explorer):
     height = traitlets.Int(28).tag(sync=True)
     width = traitlets.Int(28).tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)  # 0-based: the pixel order[step] is being drawn
+    # (the constructor's default is half-drawn: default_step)
 
     def __init__(self, x: Any, probs: Any, order: Any = None, shape: tuple[int, int] = (28, 28),
                  n_show: int = 1, *, step: int | None = None, **kwargs: Any) -> None:
@@ -75,7 +111,7 @@ class SamplingExplorer(Explorer):
             if o.shape != (D,) or not np.array_equal(np.sort(o), np.arange(D)):
                 raise ValueError(f"order must be a permutation of range({D}) (the {h}x{w} pixels), "
                                  f"got {o.size} values")
-        s = 0 if step is None else int(step)
+        s = default_step(h, w) if step is None else int(step)
         if not 0 <= s < D:
             raise ValueError(f"step must be in [0, {D - 1}], got {s}")
         super().__init__(x=xs.astype(np.int64).tolist(), probs=np.round(ps, DIGITS).tolist(),
@@ -130,22 +166,26 @@ class SamplingExplorer(Explorer):
             out.append((np.where(done, x, np.nan).reshape(shape), np.where(done, p, np.nan).reshape(shape)))
         return out
 
-    def to_animation(self, n_frames: int = 15, dpi: int = 60, interval: int = 250):
+    def to_animation(self, n_frames: int = 15, dpi: int = 60, interval: int = 250,
+                     start: float = START_AT) -> StartFrameAnimation:
         """A matplotlib animation of the run (top: images so far; bottom: p(x_i = 1 | x_<i) so far).
 
         Show it in a page with ``IPython.display.HTML(anim.to_jshtml())``; few frames and a small
-        ``dpi`` keep the page light.
+        ``dpi`` keep the page light. The page opens on the frame a fraction ``start`` into the run,
+        and the text is sized to be ``TEXT_PX`` high as rendered in a ``COLUMN_PX`` column
+        (an image wider than the column is shrunk to fit it).
         """
 
         D = len(self.order)
         steps = sorted({min(D - 1, round(j * (D - 1) / max(n_frames - 1, 1))) for j in range(n_frames)})
         frames = self.frames(steps)
         k = len(self.x)
-        fig, axes = plt.subplots(2, k, figsize=(1.9 * k + 0.4, 4.2), squeeze=False, dpi=dpi)
-        cmap_x = plt.get_cmap("gray_r").copy()  # 1 = black ink, as in the explorer
-        cmap_x.set_bad("#cfe3f3")  # not drawn yet
-        cmap_p = plt.get_cmap("viridis").copy()
-        cmap_p.set_bad("#ffffff")
+        figsize = (1.9 * k + 0.4, 4.4)
+        shrink = min(1.0, COLUMN_PX / (figsize[0] * dpi))  # how much the page shrinks the image
+        pt = TEXT_PX * 72 / (dpi * shrink)  # font size in points that renders TEXT_PX high
+        fig, axes = plt.subplots(2, k, figsize=figsize, squeeze=False, dpi=dpi)
+        cmap_x = plt.get_cmap("gray_r").with_extremes(bad="#cfe3f3")  # 1 = black ink; blue: not drawn yet
+        cmap_p = plt.get_cmap("viridis").with_extremes(bad="#ffffff")
         ims = []
         for j in range(k):
             ims.append((axes[0, j].imshow(frames[0][0][j], cmap=cmap_x, vmin=0, vmax=1),
@@ -155,9 +195,9 @@ class SamplingExplorer(Explorer):
                 ax.set_yticks([])
                 for spine in ax.spines.values():
                     spine.set_color("#bbbbbb")
-        axes[0, 0].set_title("sample so far (blue: not yet)", fontsize=9, loc="left")
-        axes[1, 0].set_title("p(x_i = 1 | x_<i)", fontsize=9, loc="left")
-        title = fig.suptitle("", fontsize=10)
+        axes[0, 0].set_title("sample so far (blue: not yet)", fontsize=pt, loc="left")
+        axes[1, 0].set_title("p(x_i = 1 | x_<i)", fontsize=pt, loc="left")
+        title = fig.suptitle("", fontsize=pt)
         fig.tight_layout()
 
         def show(f):
@@ -168,6 +208,9 @@ class SamplingExplorer(Explorer):
             title.set_text(f"after {steps[f] + 1} of {D} pixels")
             return [a for pair in ims for a in pair] + [title]
 
-        anim = animation.FuncAnimation(fig, show, frames=len(steps), interval=interval, blit=False)
+        first = min(len(steps) - 2, round(start * (len(steps) - 1))) if len(steps) > 1 else 0
+        anim = StartFrameAnimation(fig, show, frames=len(steps), interval=interval, blit=False,
+                                   start_frame=max(first, 0))
+        anim.text_px = pt * dpi * shrink / 72  # the height of its text as rendered in the page
         plt.close(fig)
         return anim
