@@ -1,9 +1,22 @@
-"""Figures used across chapters: image grids, learning curves, heatmaps."""
+"""Figures used across chapters: image grids, learning curves, heatmaps, and the book's figure style.
+
+**The figure style.** ``arlib/book/arlib.mplstyle`` is the book's one matplotlib style, sized for the
+content column of the built page (about 730 px wide in a 1280x900 window): figures at most 7.3 in
+wide at 100 dpi, so a page shows them at their own size and a point of text is 100/72 px; the
+smallest text the style sets is 9 pt (12.5 px). **Importing this module applies it** (``use_style()``
+runs once, at import), so a chapter whose setup cell imports ``arlib.book.plotting`` draws every
+figure in the book's style, its own ``plt.subplots`` included; call ``use_style()`` again after
+anything that resets matplotlib's settings. ``smallest_text_px(fig)`` measures what a reader
+sees: the height in page pixels of the smallest text of a figure, allowing for a figure wider
+than the column being shrunk to fit; the tests hold every figure made here to at least 10 px.
+"""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Sequence
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -13,8 +26,37 @@ from matplotlib.patches import Patch
 
 from arlib.receptive import FIELD_COLOURS, FIELD_ORDER, blind_spot, field_categories, image_shape, stack_field
 
-__all__ = ["image_grid", "show_images", "learning_curves", "heatmap", "nll_against_time", "show_field",
-           "layers_animation"]
+__all__ = ["STYLE", "COLUMN_PX", "use_style", "smallest_text_px", "image_grid", "show_images",
+           "learning_curves", "heatmap", "nll_against_time", "show_field", "layers_animation",
+           "classifier_curves", "softmax_templates", "decision_boundaries", "backprop_graph",
+           "dependency_fields"]
+
+STYLE = Path(__file__).with_name("arlib.mplstyle")
+COLUMN_PX = 730  # the content column of the built page at a 1280x900 window, in CSS pixels
+
+
+def use_style() -> None:
+    """Apply the book's figure style (``arlib.mplstyle``); done once when this module is imported."""
+    plt.style.use(STYLE)
+
+
+use_style()
+
+
+def smallest_text_px(fig, column_px: int = COLUMN_PX) -> float:
+    """The height in page pixels of the smallest visible text of ``fig`` as the built page shows it.
+
+    The page shows a figure saved with ``bbox_inches="tight"`` at its own pixel size, shrunk to the
+    column when it is wider; a point is ``dpi / 72`` pixels before shrinking.
+    """
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width_px = fig.get_tightbbox(renderer).width * fig.dpi  # the tight box is in inches
+    shrink = min(1.0, column_px / width_px)
+    sizes = [t.get_fontsize() for t in fig.findobj(mpl.text.Text)
+             if t.get_visible() and t.get_text().strip() and t.get_figure() is not None
+             and (t.axes is None or t.axes.get_visible())]
+    return min(sizes) * fig.dpi / 72 * shrink if sizes else math.inf
 
 
 def _to_numpy(x) -> np.ndarray:
@@ -186,3 +228,182 @@ def layers_animation(max_layers: int = 8, kernel_size: int = 3, shape: Sequence[
     anim = animation.FuncAnimation(fig, frame, frames=len(fields), interval=interval, blit=False)
     plt.close(fig)
     return anim
+
+
+# ---- chapter 4: classifiers ----
+
+def classifier_curves(hists, names: Sequence[str], acc_ylim: tuple[float, float] = (0.8, 1.0)):
+    """Loss and validation accuracy of ``arlib.lessons.classify`` runs against the SGD step; returns the figure.
+
+    ``hists``: ``ClassifierHistory`` objects, one per model, named by ``names``. Left: the loss of every
+    mini-batch (faint), on the training subset (solid) and on the validation set (dashed), in nats per
+    label, with the uniform ln 10; right: validation accuracy. One legend below both panels.
+    """
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.2, 3.6))
+    for j, (h, name) in enumerate(zip(hists, names)):
+        c = f"C{j}"
+        ax1.plot(np.arange(1, len(h.step_loss) + 1), h.step_loss, color=c, alpha=0.25, lw=0.7)
+        ax1.plot(h.eval_step, h.train_loss, color=c, lw=1.5, label=f"{name}, training set")
+        ax1.plot(h.eval_step, h.valid_loss, color=c, lw=1.5, ls="--", label=f"{name}, validation set")
+        ax2.plot(h.eval_step, h.valid_acc, color=c, lw=1.5)
+    ax1.axhline(math.log(10), color="gray", lw=1, ls=":", label="ln 10 (uniform)")
+    ax1.set_ylim(0, 2.5)
+    ax1.set_ylabel("cross-entropy (nats per label)")
+    ax1.set_title("loss (faint: each mini-batch)")
+    ax2.set_ylabel("validation accuracy")
+    ax2.set_ylim(*acc_ylim)
+    ax2.set_title(f"accuracy (from about 0.1, below {acc_ylim[0]:g})")
+    for ax in (ax1, ax2):
+        ax.set_xlabel("SGD step (mini-batch of 100)")
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.legend(*ax1.get_legend_handles_labels(), loc="upper center", bbox_to_anchor=(0.5, 0.02),
+               ncol=2 if len(hists) > 1 else 3, frameon=False)
+    return fig
+
+
+def softmax_templates(weights, bias, x, y: int, temperatures: Sequence[float] = (1.0, 3.0)):
+    """Softmax regression at a glance: the K weight images theta^(k), one digit, its evidence and probabilities.
+
+    ``weights`` (K, 784) and ``bias`` (K,) of a ``SoftmaxRegression``; ``x`` one image (784,) with label ``y``.
+    Each weight image is titled with its logit theta^(k)T x + b_k; the evidence map is theta^(k) * x of the
+    predicted class; the bars are softmax(logits / T) for each temperature. Returns the figure.
+    """
+    W, b, x = _to_numpy(weights), _to_numpy(bias), _to_numpy(x).reshape(-1)
+    logits = W @ x + b
+    K, side = len(b), int(round(math.sqrt(W.shape[1])))
+    pred = int(logits.argmax())
+    lim = float(np.abs(W).max())
+    fig = plt.figure(figsize=(7.3, 4.4))
+    grid = fig.add_gridspec(2, 8, width_ratios=[1, 1, 1, 1, 1, 1.1, 0.5, 2.6], wspace=0.12, hspace=0.55)
+    kw = dict(cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+    im = None
+    for k in range(K):
+        ax = fig.add_subplot(grid[k // 5, k % 5])
+        im = ax.imshow(W[k].reshape(side, side), **kw)
+        ax.set_title(f"θ^({k})\nlogit {logits[k]:.1f}", fontsize=9)
+        ax.set_axis_off()
+    ax = fig.add_subplot(grid[0, 5])
+    ax.imshow(x.reshape(side, side), cmap="gray_r", interpolation="nearest")
+    ax.set_title(f"test digit\ny = {y}", fontsize=9)
+    ax.set_axis_off()
+    ax = fig.add_subplot(grid[1, 5])
+    ax.imshow((W[pred] * x).reshape(side, side), **kw)
+    ax.set_title(f"evidence\nθ^({pred}) ⊙ x", fontsize=9)
+    ax.set_axis_off()
+    fig.colorbar(im, ax=fig.axes[:K], location="bottom", fraction=0.05, pad=0.04, aspect=40,
+                 label="weight (red: ink here raises the logit)")
+    ax = fig.add_subplot(grid[:, 7])
+    n_t = len(temperatures)
+    for j, T in enumerate(temperatures):
+        z = logits / T
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        dy = (j - (n_t - 1) / 2) * 0.8 / n_t
+        ax.barh(np.arange(K) + dy, p, height=0.8 / n_t, color=f"C{(1 - j) % 10}", label=f"T = {T:g}")
+    ax.set_yticks(range(K))
+    ax.set_ylabel("class k")
+    ax.set_xlabel("P(y = k | x)")
+    ax.set_xlim(0, 1)
+    ax.invert_yaxis()
+    ax.legend(loc="lower right")
+    ax.set_title("softmax(logits / T)")
+    return fig
+
+
+def decision_boundaries(models: dict, X, y, resolution: int = 200, ax=None):
+    """The decision regions of 2-D classifiers side by side; ``models``: name -> a module mapping (m, 2) to logits.
+
+    The background is P(y = 1 | x) (colour scale below), the line its 0.5 contour; the points are the data
+    (``X`` (m, 2), ``y`` in {0, 1}). Returns the figure.
+    """
+    X, y = _to_numpy(X), _to_numpy(y)
+    lo, hi = X.min(0) - 0.3, X.max(0) + 0.3
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = torch.tensor(np.stack([g0.ravel(), g1.ravel()], 1), dtype=torch.float32)
+    fig, axes = plt.subplots(1, len(models), figsize=(3.4 * len(models) + 0.3, 3.7), squeeze=False)
+    im = None
+    for ax, (name, model) in zip(axes[0], models.items()):
+        with torch.no_grad():
+            p1 = torch.softmax(model(grid), dim=1)[:, 1].numpy().reshape(g0.shape)
+        im = ax.imshow(p1, origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]), cmap="RdBu_r", vmin=0, vmax=1,
+                       alpha=0.55, aspect="auto", interpolation="bilinear")
+        ax.contour(g0, g1, p1, levels=[0.5], colors="k", linewidths=1.5)
+        for c, marker, colour in ((0, "o", "#2166ac"), (1, "s", "#b2182b")):
+            ax.scatter(*X[y == c].T, s=9, marker=marker, color=colour, label=f"y = {c}")
+        ax.set_title(name)
+        ax.set_xlabel("$x_1$")
+        ax.set_aspect("equal")
+    axes[0, 0].set_ylabel("$x_2$")
+    axes[0, 0].legend(loc="upper right", framealpha=0.9)
+    fig.tight_layout()
+    fig.colorbar(im, ax=axes[0].tolist(), location="bottom", fraction=0.05, pad=0.2, aspect=40,
+                 label="P(y = 1 | x)   (black line: P = 0.5, the decision boundary)")
+    return fig
+
+
+def backprop_graph(ax=None):
+    """The computational graph of two ``LinearSigmoidLayer``s and a loss: forward values left to right
+    (black), the gradients of ``backward`` right to left (red), each edge labelled with what it carries."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.3, 2.9))
+    nodes = {"x": (0.0, "x"), "a1": (1.5, "a₁ = x W₁"), "y1": (3.0, "y₁ = σ(a₁)"), "a2": (4.5, "a₂ = y₁ W₂"),
+             "y2": (6.0, "y₂ = σ(a₂)"), "L": (7.5, "L")}
+    params = {"W1": (1.5, "W₁"), "W2": (4.5, "W₂")}
+    box = dict(boxstyle="round,pad=0.3", fc="#f4f4f4", ec="#333", lw=0.8)
+    for x, text in nodes.values():
+        ax.text(x, 0.0, text, ha="center", va="center", bbox=box)
+    for x, text in params.values():
+        ax.text(x, 1.15, text, ha="center", va="center", bbox=dict(box, fc="#fde8c8"))
+        ax.annotate("", xy=(x, 0.22), xytext=(x, 0.92), arrowprops=dict(arrowstyle="->", lw=1))
+    xs = [v[0] for v in nodes.values()]
+    grads = ["", "∂L/∂a₁ = y₁(1−y₁)·∂L/∂y₁", "∂L/∂y₁ = ∂L/∂a₂ W₂ᵀ", "∂L/∂a₂ = y₂(1−y₂)·∂L/∂y₂", "∂L/∂y₂", ""]
+    for j in range(len(xs) - 1):
+        ax.annotate("", xy=(xs[j + 1] - 0.55, 0.06), xytext=(xs[j] + 0.55, 0.06),
+                    arrowprops=dict(arrowstyle="->", lw=1.2, color="black"))
+        ax.annotate("", xy=(xs[j] + 0.55, -0.14), xytext=(xs[j + 1] - 0.55, -0.14),
+                    arrowprops=dict(arrowstyle="->", lw=1.2, color="#c0392b"))
+    for j, text in enumerate(grads):
+        if text:
+            ax.text(xs[j], -0.55 - 0.3 * (j % 2), text, ha="center", va="center", color="#c0392b")
+    for x, text in [(1.5, "∂L/∂W₁ = xᵀ ∂L/∂a₁"), (4.5, "∂L/∂W₂ = y₁ᵀ ∂L/∂a₂")]:
+        ax.text(x + 0.15, 0.6, text, ha="left", va="center", color="#c0392b")
+    ax.text(-0.45, 0.45, "forward →", ha="left", va="center")
+    ax.text(-0.45, -1.2, "← backward", ha="left", va="center", color="#c0392b")
+    ax.set_xlim(-0.6, 8.0)
+    ax.set_ylim(-1.4, 1.45)
+    ax.set_axis_off()
+    return ax
+
+
+# ---- chapter 7: what the state of an LSTM at a pixel has read ----
+
+def dependency_fields(fields: dict[str, torch.Tensor], pixel: Sequence[int], axes=None):
+    """One panel per model: the pixels a conditional depends on (``fields``: name -> a boolean (H, W) map,
+    e.g. from ``arlib.lessons.lstm_fields``), the pixel itself, and the raster-order past it leaves out."""
+    colours = {"pixel": "#111111", "field": "#2c7fb8", "past": "#fdd49e", "future": "#f0f0f0"}
+    cmap = ListedColormap([colours[k] for k in ("future", "past", "field", "pixel")])
+    if axes is None:
+        _, axes = plt.subplots(1, len(fields), figsize=(2.35 * len(fields) + 0.2, 2.9), squeeze=False)
+        axes = axes[0]
+    r, c = pixel
+    for ax, (name, field) in zip(axes, fields.items()):
+        f = _to_numpy(field).astype(bool)
+        H, W = f.shape
+        cat = np.zeros((H, W), dtype=int)
+        past = (np.arange(H * W) < r * W + c).reshape(H, W)
+        cat[past] = 1
+        cat[f] = 2
+        cat[r, c] = 3
+        ax.imshow(cat, cmap=cmap, vmin=-0.5, vmax=3.5, interpolation="nearest")
+        ax.set_xticks(np.arange(-0.5, W, 1), minor=True)
+        ax.set_yticks(np.arange(-0.5, H, 1), minor=True)
+        ax.grid(which="minor", color="black", alpha=0.1, linewidth=0.5)
+        ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        ax.set_title(f"{name}\n{int(f.sum())} of {int(past.sum())} earlier pixels")
+    names = {"pixel": "the pixel x_i", "field": "x_i's conditional depends on it",
+             "past": "earlier, not read", "future": "at or after x_i (raster order)"}
+    fig = axes[0].figure
+    fig.legend(handles=[Patch(facecolor=colours[k], edgecolor="#999", label=v) for k, v in names.items()],
+               loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=2, frameon=False)
+    return axes

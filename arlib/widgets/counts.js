@@ -3,16 +3,24 @@
 import * as draw from "./draw.js";
 
 const FAMILIES = [
-  // key, label, formula, colour, binary-only
-  ["tabular", "tabular (chain rule)", "dⁿ − 1", "#e4572e", false],
-  ["markov", "Markov-k, lecture", "dᵏ (d−1) n", "#f3a712", false],
-  ["markov_exact", "Markov-k, exact", "(dᵐ − 1) + (n−m) dᵏ (d−1), m = min(k, n)", "#a8c686", false],
-  ["latent", "latent |h| (+ prior)", "|h| (d−1) n + |h| − 1", "#669bbc", false],
-  ["fvsbn", "FVSBN (logistic)", "n (n+1) / 2", "#29335c", true],
-  ["nade", "NADE, H hidden", "2nH + H + n", "#8e44ad", true],
-  ["made", "MADE, 2 layers of H", "2nH + H² + 2H + n", "#2a9d8f", true],
+  // key, label, formula, colour, binary-only, dash pattern of its curve ("" = solid)
+  ["tabular", "tabular (chain rule)", "dⁿ − 1", "#e4572e", false, ""],
+  ["markov_exact", "Markov-k, exact", "(dᵐ − 1) + (n−m) dᵏ (d−1), m = min(k, n)", "#1b7837", false, ""],
+  // the lecture's Markov-k count is within a few parameters of the exact one, so its curve lies on
+  // top of the exact curve: drawn after it, dashed, in a contrasting colour, both stay visible
+  ["markov", "Markov-k, lecture", "dᵏ (d−1) n", "#f3a712", false, "7 5"],
+  ["latent", "latent |h| (+ prior)", "|h| (d−1) n + |h| − 1", "#4a90d9", false, ""],
+  ["fvsbn", "FVSBN (logistic)", "n (n+1) / 2", "#29335c", true, ""],
+  ["nade", "NADE, H hidden", "2nH + H + n", "#8e44ad", true, ""],
+  ["made", "MADE, 2 layers of H", "2nH + H² + 2H + n", "#d63384", true, ""],
 ];
 const FIXED_COLOURS = ["#555", "#999", "#bbb"];
+const FIXED_DASH = "10 3 2 3";  // dash-dot: a count that does not depend on n
+const MNIST_COLOUR = "#888", SLIDER_COLOUR = "#e4572e";
+
+// 10 to a power, with a real superscript (unicode digits work in SVG text and <option> alike).
+const SUP = { "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵", "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹", "-": "⁻" };
+const tenTo = (e) => "10" + Array.from(String(e), (ch) => SUP[ch]).join("");
 
 // ---- the formulas (BigInt in, BigInt out), as in arlib/counting.py
 function counts(n, d, k, h, H) {
@@ -36,11 +44,11 @@ function log10Big(b) {
   return Math.log10(Number(s.slice(0, 17))) + (s.length - 17);
 }
 
-// "307,720" for short numbers; "1.017 × 10^236 (237 digits)" for long ones.
+// "307,720" for short numbers; "1.017 × 10²³⁶ (237 digits)" for long ones.
 function pretty(b) {
   const s = b.toString();
   if (s.length <= 16) return s.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${s[0]}.${s.slice(1, 4)} × 10^${s.length - 1}  (${s.length} digits)`;
+  return `${s[0]}.${s.slice(1, 4)} × ${tenTo(s.length - 1)}  (${s.length} digits)`;
 }
 
 function render({ model, el }) {
@@ -60,7 +68,7 @@ function render({ model, el }) {
   }
   const cap = draw.select({
     label: "y up to",
-    options: [{ value: "all", label: "everything" }, { value: "100", label: "10^100" }, { value: "12", label: "10^12" }],
+    options: [{ value: "all", label: "everything" }, { value: "100", label: tenTo(100) }, { value: "12", label: tenTo(12) }],
     value: yCap, onChange: (v) => { yCap = v; update(false); },
   });
 
@@ -76,7 +84,23 @@ function render({ model, el }) {
     if (text !== undefined) e.textContent = text;
     return e;
   };
-  const CAPTION = `Log-scale count against n (dashed: MNIST, n = ${markN}; dotted: the slider's n).`;
+  // one line style per curve, used by the plot and by the table's swatches alike
+  const lineStyle = (key) => {
+    const fam = FAMILIES.find(([k]) => k === key);
+    if (fam) return { colour: fam[3], dash: fam[5] };
+    return { colour: FIXED_COLOURS[Number(key.slice(5)) % FIXED_COLOURS.length], dash: FIXED_DASH };
+  };
+  const swatch = (key) => {
+    const { colour, dash } = lineStyle(key);
+    const s = document.createElementNS(NS, "svg");
+    s.setAttribute("width", 30);
+    s.setAttribute("height", 10);
+    s.style.marginRight = "6px";
+    s.append(mk("line", { x1: 1, y1: 5, x2: 29, y2: 5, stroke: colour, "stroke-width": 2.5, "stroke-dasharray": dash || "none" }));
+    return s;
+  };
+  const CAPTION = `Log-scale count against n. Vertical lines: grey, MNIST (n = ${markN}); red dotted, ` +
+    "the slider's n. Each curve's colour and line style are shown beside its name in the table.";
   const caption = draw.el("figcaption", { text: CAPTION, style: { maxWidth: `${W}px` } });
   const note = draw.el("div", { style: { fontSize: "12px", color: "#555", maxWidth: "540px" } });
   box.append(
@@ -117,7 +141,7 @@ function render({ model, el }) {
     const yStep = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].find((s) => yMax / s <= 6) || 1000;
     for (let y = 0; y <= yMax; y += yStep) {
       svg.append(mk("line", { x1: padL, y1: sy(y), x2: W - padR, y2: sy(y), stroke: "#eee" }));
-      svg.append(mk("text", { x: padL - 4, y: sy(y) + 4, "text-anchor": "end", "font-size": 10 }, `10^${y}`));
+      svg.append(mk("text", { x: padL - 4, y: sy(y) + 4, "text-anchor": "end", "font-size": 11 }, tenTo(y)));
     }
     const xStep = nMax > 500 ? 200 : nMax > 100 ? 50 : 10;
     for (let n = 0; n <= nMax; n += xStep) {
@@ -130,18 +154,16 @@ function render({ model, el }) {
                             transform: `rotate(-90 12 ${(padT + Hgt - padB) / 2})` }, "parameters"));
     // MNIST and the current n
     if (markN <= nMax) {
-      svg.append(mk("line", { x1: sx(markN), y1: padT, x2: sx(markN), y2: sy(0), stroke: "#333", "stroke-dasharray": "5 3" }));
+      svg.append(mk("line", { x1: sx(markN), y1: padT, x2: sx(markN), y2: sy(0), stroke: MNIST_COLOUR, "stroke-width": 1.5 }));
       svg.append(mk("text", { x: sx(markN) - 3, y: padT + 10, "text-anchor": "end", "font-size": 10 }, `MNIST n = ${markN}`));
     }
-    caption.textContent = CAPTION + (top > yMax ? ` Curves above 10^${yMax} run along the top: choose "everything" to see them.` : "");
-    svg.append(mk("line", { x1: sx(knobs.n), y1: padT, x2: sx(knobs.n), y2: sy(0), stroke: "#e4572e", "stroke-dasharray": "1 2" }));
+    caption.textContent = CAPTION + (top > yMax ? ` Curves above ${tenTo(yMax)} run along the top: choose "everything" to see them.` : "");
+    svg.append(mk("line", { x1: sx(knobs.n), y1: padT, x2: sx(knobs.n), y2: sy(0), stroke: SLIDER_COLOUR, "stroke-width": 1.5, "stroke-dasharray": "2 3" }));
     // the families (clipped at the top when y is capped)
-    const colours = Object.fromEntries(FAMILIES.map(([key, , , c]) => [key, c]));
-    for (const [key, pts] of Object.entries(lines)) {
-      const colour = colours[key] || FIXED_COLOURS[Number(key.slice(5)) % FIXED_COLOURS.length];
+    for (const [key, pts] of Object.entries(lines)) {  // in FAMILIES' order, then the fixed ones
+      const { colour, dash } = lineStyle(key);
       const d = pts.map(([n, y], j) => `${j ? "L" : "M"}${sx(n).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
-      svg.append(mk("path", { d, fill: "none", stroke: colour, "stroke-width": 2,
-                              "stroke-dasharray": key.startsWith("fixed") ? "6 3" : "none" }));
+      svg.append(mk("path", { d, fill: "none", stroke: colour, "stroke-width": 2, "stroke-dasharray": dash || "none" }));
     }
   }
 
@@ -157,15 +179,14 @@ function render({ model, el }) {
     // table
     const rows = [draw.el("tr", {}, ["family", "formula", `count at n = ${knobs.n}`, "log₁₀"].map(
       (t) => draw.el("th", { text: t })))];
-    const dot = (colour, dashed) => draw.el("span", { text: dashed ? "╌ " : "● ", style: { color: colour } });
-    for (const [key, label, formula, colour, binary] of FAMILIES) {
-      const name = draw.el("td", {}, [dot(colour, false), label + (binary && knobs.d !== 2 ? " (binary: d = 2)" : "")]);
+    for (const [key, label, formula, , binary] of FAMILIES) {
+      const name = draw.el("td", {}, [swatch(key), label + (binary && knobs.d !== 2 ? " (binary: d = 2)" : "")]);
       rows.push(draw.el("tr", {}, [name, draw.el("td", { text: formula }),
         draw.el("td", { text: pretty(c[key]), title: c[key].toString() }),
         draw.el("td", { text: log10Big(c[key]).toFixed(2) })]));
     }
     fixed.forEach(([label, v], j) => {
-      rows.push(draw.el("tr", {}, [draw.el("td", {}, [dot(FIXED_COLOURS[j % FIXED_COLOURS.length], true), label]),
+      rows.push(draw.el("tr", {}, [draw.el("td", {}, [swatch(`fixed${j}`), label]),
         draw.el("td", { text: "independent of n" }),
         draw.el("td", { text: pretty(v), title: v.toString() }),
         draw.el("td", { text: log10Big(v).toFixed(2) })]));
