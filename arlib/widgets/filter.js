@@ -53,9 +53,9 @@ function render({ model, el }) {
   const box = draw.root(el, "FilterExplorer");
   const scale = 6;
   const input = draw.heatmap({ values: digits[digit], rows: N, cols: N, scale, vmin: 0, vmax: 1, cmap: "gray",
-                               title: "the digit x", format: String });
+                               title: "the digit x", format: String, legend: true });
   const output = draw.heatmap({ values: convolve(digits[digit], kernel), rows: N, cols: N, scale,
-                                title: "output (x * w)[i, j]" });
+                                title: "output (x * w)[i, j]", legend: true });
   const digitSlider = draw.slider({ label: "digit", min: 0, max: digits.length - 1, value: digit,
                                     onInput: (v) => { digit = v; update(true); } });
   const preset = draw.select({
@@ -66,10 +66,12 @@ function render({ model, el }) {
       if (i >= 0) { kernel = kernels[i].slice(); update(true); }
     },
   });
-  // The nine weights as number inputs, laid out as the filter.
+  // The nine weights as number inputs, laid out as the filter; shown to 4 decimals (1/9 as 0.1111),
+  // wide enough for "-0.1111" beside the spin buttons. The kernel keeps full precision until edited.
+  const shown = (v) => String(Number(Number(v).toFixed(4)));
   const cells = kernel.map((v, j) => {
-    const inp = draw.el("input", { type: "number", step: "0.1", value: String(v), "aria-label": `w[${Math.floor(j / 3)}][${j % 3}]`,
-                                   style: { width: "5.5em" } });
+    const inp = draw.el("input", { type: "number", step: "0.1", value: shown(v), "aria-label": `w[${Math.floor(j / 3)}][${j % 3}]`,
+                                   style: { width: "7.5em", fontVariantNumeric: "tabular-nums" } });
     inp.addEventListener("input", () => {
       const val = Number(inp.value);
       if (inp.value.trim() === "" || !Number.isFinite(val)) return;
@@ -100,7 +102,7 @@ function render({ model, el }) {
     digitSlider.set(digit);
     const name = presetOf(kernel);
     preset.set(name);
-    cells.forEach((c, j) => { if (j !== editing) c.value = String(kernel[j]); });
+    cells.forEach((c, j) => { if (j !== editing) c.value = shown(kernel[j]); });
     draw.setReadout(box, { digit, label: labels[digit], preset: name, kernel: kernel.slice(), ...sums });
     panel.update([
       ["digit (label)", `${digit} (${labels[digit]})`],
