@@ -13,6 +13,7 @@ from .counts import CountsExplorer
 from .filter import FilterExplorer  # chapter 8
 from .gated_stacks import ClassSamplingExplorer  # chapter 11
 from .likelihood import LikelihoodExplorer  # chapter 12
+from .live import LiveModelExplorer  # chapters 3, 5, 6, 9, 12
 from .made_masks import MadeMaskExplorer  # chapter 6
 from .pixel_bits import PixelBitsExplorer
 from .receptive import ReceptiveFieldExplorer  # chapter 10
@@ -20,7 +21,7 @@ from .sampling import SamplingExplorer
 
 __all__ = ["Explorer", "PixelBitsExplorer", "CountsExplorer", "SamplingExplorer", "SoftmaxExplorer", "colab_setup",
            "CompletionExplorer", "FilterExplorer", "MadeMaskExplorer", "ReceptiveFieldExplorer",
-           "ClassSamplingExplorer", "LikelihoodExplorer", "CodingExplorer"]
+           "ClassSamplingExplorer", "LikelihoodExplorer", "CodingExplorer", "LiveModelExplorer"]
 
 
 def colab_setup() -> bool:

@@ -23,7 +23,10 @@ import numpy as np
 
 HERE = Path(__file__).parent
 
-# The one import line an explorer's .js may use for the shared helpers; replaced by bundle().
+# The import lines an explorer's .js may use for the shared modules of this folder
+# (``import * as draw from "./draw.js";``, ``import * as models from "./models.js";``); bundle()
+# replaces each with the module inlined as a namespace of that name.
+HELPER_IMPORT = re.compile(r'^import \* as (\w+) from "\./(\w+)\.js";[ \t]*$', re.MULTILINE)
 DRAW_IMPORT = re.compile(r'^import \* as draw from "\./draw\.js";[ \t]*$', re.MULTILINE)
 _EXPORT = re.compile(r"^export (function|const) (\w+)", re.MULTILINE)
 
@@ -54,25 +57,29 @@ CSS = """
 """
 
 
-def bundle(js_path: Path) -> str:
-    """One self-contained ES module: draw.js inlined as ``draw`` into the explorer's module.
-
-    anywidget imports ``_esm`` from a blob URL, where ``import ... from "./draw.js"`` cannot
-    resolve; so the import line is replaced by draw.js wrapped in a function that returns
-    its exports.
-    """
-    source = js_path.read_text(encoding="utf-8")
-    if not DRAW_IMPORT.search(source):
-        return source  # an explorer that needs no shared helpers
-    helpers = (HERE / "draw.js").read_text(encoding="utf-8")
+def _inline(namespace: str, module: str) -> str:
+    """Shared module ``module``.js of this folder wrapped in a function that returns its exports."""
+    helpers = (HERE / f"{module}.js").read_text(encoding="utf-8")
+    if HELPER_IMPORT.search(helpers):
+        raise ValueError(f"{module}.js imports another module; shared modules must stand alone")
     names = [m.group(2) for m in _EXPORT.finditer(helpers)]
     body = _EXPORT.sub(r"\1 \2", helpers)
-    inlined = (
-        "// ---- arlib/widgets/draw.js, inlined by arlib.widgets.base.bundle ----\n"
-        "const draw = (() => {\n" + body + "\nreturn { " + ", ".join(names) + " };\n})();\n"
-        f"// ---- {js_path.name} ----"
-    )
-    return DRAW_IMPORT.sub(lambda _: inlined, source, count=1)
+    return (f"// ---- arlib/widgets/{module}.js, inlined by arlib.widgets.base.bundle ----\n"
+            f"const {namespace} = (() => {{\n" + body + "\nreturn { " + ", ".join(names) + " };\n})();")
+
+
+def bundle(js_path: Path) -> str:
+    """One self-contained ES module: the shared modules it imports inlined into the explorer's module.
+
+    anywidget imports ``_esm`` from a blob URL, where ``import ... from "./draw.js"`` cannot
+    resolve; so each such import line is replaced by the module (``draw.js``, ``models.js``)
+    wrapped in a function that returns its exports, bound to the imported namespace's name.
+    """
+    source = js_path.read_text(encoding="utf-8")
+    if not HELPER_IMPORT.search(source):
+        return source  # an explorer that needs no shared helpers
+    inlined = HELPER_IMPORT.sub(lambda m: _inline(m.group(1), m.group(2)), source)
+    return inlined + f"\n// ---- end of {js_path.name} ----\n"
 
 
 class Explorer(anywidget.AnyWidget):

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
+from tests.site.live import check_live_explorer
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",  # we run as root in a container
@@ -499,11 +501,16 @@ def _check_explorers(pg, fail, state: dict, notes: list[str]) -> None:
             except json.JSONDecodeError:
                 fail(f"{name} data-readout {label} is not JSON: {text[:100]!r}")
                 continue
+            if cls.__name__ == "LiveModelExplorer":
+                continue   # its numbers are checked by live.check_live_explorer, to 1e-3 nats
             want = cls.expected_readout(model_state, got)
             if want is not None:
                 compared += 1
                 for problem in compare_readout(want, got):
                     fail(f"{name} {label}: {problem}")
+        if cls.__name__ == "LiveModelExplorer":
+            check_live_explorer(pg, box, cls, model_state, name, fail, notes)
+            compared += 1
     notes.append(f"{len(state['explorers'])} explorers ({compared} readouts checked against arlib)")
 
 
