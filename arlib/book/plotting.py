@@ -274,14 +274,15 @@ def softmax_templates(weights, bias, x, y: int, temperatures: Sequence[float] = 
     K, side = len(b), int(round(math.sqrt(W.shape[1])))
     pred = int(logits.argmax())
     lim = float(np.abs(W).max())
-    fig = plt.figure(figsize=(7.3, 4.4))
-    grid = fig.add_gridspec(2, 8, width_ratios=[1, 1, 1, 1, 1, 1.1, 0.5, 2.6], wspace=0.12, hspace=0.55)
+    fig = plt.figure(figsize=(7.3, 4.0))
+    grid = fig.add_gridspec(3, 8, width_ratios=[1, 1, 1, 1, 1, 1.1, 0.5, 2.6], height_ratios=[1, 1, 0.07],
+                            wspace=0.12, hspace=0.6)
     kw = dict(cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
     im = None
     for k in range(K):
         ax = fig.add_subplot(grid[k // 5, k % 5])
         im = ax.imshow(W[k].reshape(side, side), **kw)
-        ax.set_title(f"θ^({k})\nlogit {logits[k]:.1f}", fontsize=9)
+        ax.set_title(f"$\\theta^{{({k})}}$\nlogit {logits[k]:.1f}", fontsize=9)
         ax.set_axis_off()
     ax = fig.add_subplot(grid[0, 5])
     ax.imshow(x.reshape(side, side), cmap="gray_r", interpolation="nearest")
@@ -289,11 +290,11 @@ def softmax_templates(weights, bias, x, y: int, temperatures: Sequence[float] = 
     ax.set_axis_off()
     ax = fig.add_subplot(grid[1, 5])
     ax.imshow((W[pred] * x).reshape(side, side), **kw)
-    ax.set_title(f"evidence\nθ^({pred}) ⊙ x", fontsize=9)
+    ax.set_title(f"evidence\n$\\theta^{{({pred})}} \\odot x$", fontsize=9)
     ax.set_axis_off()
-    fig.colorbar(im, ax=fig.axes[:K], location="bottom", fraction=0.05, pad=0.04, aspect=40,
+    fig.colorbar(im, cax=fig.add_subplot(grid[2, :6]), orientation="horizontal",
                  label="weight (red: ink here raises the logit)")
-    ax = fig.add_subplot(grid[:, 7])
+    ax = fig.add_subplot(grid[:2, 7])
     n_t = len(temperatures)
     for j, T in enumerate(temperatures):
         z = logits / T
@@ -343,35 +344,36 @@ def decision_boundaries(models: dict, X, y, resolution: int = 200, ax=None):
 
 
 def backprop_graph(ax=None):
-    """The computational graph of two ``LinearSigmoidLayer``s and a loss: forward values left to right
-    (black), the gradients of ``backward`` right to left (red), each edge labelled with what it carries."""
+    """The computational graph of two ``LinearSigmoidLayer``s and a loss L: the forward pass left to right
+    (black, each arrow labelled with its operation), ``backward`` right to left (red), each node's gradient
+    written under it and each weight's gradient beside it."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.3, 2.9))
-    nodes = {"x": (0.0, "x"), "a1": (1.5, "a₁ = x W₁"), "y1": (3.0, "y₁ = σ(a₁)"), "a2": (4.5, "a₂ = y₁ W₂"),
-             "y2": (6.0, "y₂ = σ(a₂)"), "L": (7.5, "L")}
-    params = {"W1": (1.5, "W₁"), "W2": (4.5, "W₂")}
-    box = dict(boxstyle="round,pad=0.3", fc="#f4f4f4", ec="#333", lw=0.8)
-    for x, text in nodes.values():
-        ax.text(x, 0.0, text, ha="center", va="center", bbox=box)
-    for x, text in params.values():
-        ax.text(x, 1.15, text, ha="center", va="center", bbox=dict(box, fc="#fde8c8"))
-        ax.annotate("", xy=(x, 0.22), xytext=(x, 0.92), arrowprops=dict(arrowstyle="->", lw=1))
-    xs = [v[0] for v in nodes.values()]
-    grads = ["", "∂L/∂a₁ = y₁(1−y₁)·∂L/∂y₁", "∂L/∂y₁ = ∂L/∂a₂ W₂ᵀ", "∂L/∂a₂ = y₂(1−y₂)·∂L/∂y₂", "∂L/∂y₂", ""]
-    for j in range(len(xs) - 1):
-        ax.annotate("", xy=(xs[j + 1] - 0.55, 0.06), xytext=(xs[j] + 0.55, 0.06),
-                    arrowprops=dict(arrowstyle="->", lw=1.2, color="black"))
-        ax.annotate("", xy=(xs[j] + 0.55, -0.14), xytext=(xs[j + 1] - 0.55, -0.14),
-                    arrowprops=dict(arrowstyle="->", lw=1.2, color="#c0392b"))
+        _, ax = plt.subplots(figsize=(7.3, 3.0))
+    names = ["x", "a₁", "y₁", "a₂", "y₂", "L"]
+    ops = ["× W₁", "σ", "× W₂", "σ", "loss"]
+    grads = ["∂L/∂x = ∂L/∂a₁ W₁ᵀ", "∂L/∂a₁ = y₁(1−y₁) ⊙ ∂L/∂y₁", "∂L/∂y₁ = ∂L/∂a₂ W₂ᵀ",
+             "∂L/∂a₂ = y₂(1−y₂) ⊙ ∂L/∂y₂", "∂L/∂y₂", "∂L/∂L = 1"]
+    xs = [1.65 * j for j in range(len(names))]
+    red = "#c0392b"
+    node = dict(boxstyle="circle,pad=0.3", fc="#f4f4f4", ec="#333", lw=0.8)
+    for x, name in zip(xs, names):
+        ax.text(x, 0, name, ha="center", va="center", fontsize=11, bbox=node)
+    for j, op in enumerate(ops):
+        x0, x1 = xs[j] + 0.3, xs[j + 1] - 0.3
+        ax.annotate("", xy=(x1, 0.1), xytext=(x0, 0.1), arrowprops=dict(arrowstyle="->", lw=1.2))
+        ax.annotate("", xy=(x0, -0.1), xytext=(x1, -0.1), arrowprops=dict(arrowstyle="->", lw=1.2, color=red))
+        ax.text((x0 + x1) / 2, 0.22, op, ha="center", va="bottom")
     for j, text in enumerate(grads):
-        if text:
-            ax.text(xs[j], -0.55 - 0.3 * (j % 2), text, ha="center", va="center", color="#c0392b")
-    for x, text in [(1.5, "∂L/∂W₁ = xᵀ ∂L/∂a₁"), (4.5, "∂L/∂W₂ = y₁ᵀ ∂L/∂a₂")]:
-        ax.text(x + 0.15, 0.6, text, ha="left", va="center", color="#c0392b")
-    ax.text(-0.45, 0.45, "forward →", ha="left", va="center")
-    ax.text(-0.45, -1.2, "← backward", ha="left", va="center", color="#c0392b")
-    ax.set_xlim(-0.6, 8.0)
-    ax.set_ylim(-1.4, 1.45)
+        ax.text(xs[j], -0.45 - 0.38 * (j % 2), text, ha="center", va="center", color=red)
+    for j, (w, text) in enumerate([("W₁", "∂L/∂W₁ = xᵀ ∂L/∂a₁"), ("W₂", "∂L/∂W₂ = y₁ᵀ ∂L/∂a₂")]):
+        xm = (xs[2 * j] + xs[2 * j + 1]) / 2
+        ax.text(xm, 1.05, w, ha="center", va="center", bbox=dict(boxstyle="round,pad=0.3", fc="#fde8c8", ec="#333"))
+        ax.annotate("", xy=(xm, 0.55), xytext=(xm, 0.88), arrowprops=dict(arrowstyle="->", lw=1))
+        ax.text(xm + 0.3, 1.05, text, ha="left", va="center", color=red)
+    ax.text(xs[-1] + 0.35, 0.75, "forward →", ha="right", va="center")
+    ax.text(xs[-1] + 0.35, -1.2, "← backward", ha="right", va="center", color=red)
+    ax.set_xlim(xs[0] - 0.5, xs[-1] + 0.5)
+    ax.set_ylim(-1.35, 1.3)
     ax.set_axis_off()
     return ax
 

@@ -91,26 +91,26 @@ function render({ model, el }) {
   const stop = () => { painting = null; };
   digit.addEventListener("pointerup", stop);
   digit.addEventListener("pointerleave", stop);
-  const digitCaption = draw.el("figcaption", { text: "" });
+  const digitCaption = draw.el("figcaption", { text: "", style: { maxWidth: `${W * 6}px` } });
   const digitFig = draw.el("figure", { class: "arlib-figure" }, [digit, digitCaption]);
 
   // --- the evidence map theta^(k) * x of the selected class
   const evidence = draw.el("canvas", { class: "arlib-canvas" });
-  const evidenceCaption = draw.el("figcaption", { text: "" });
+  const evidenceCaption = draw.el("figcaption", { text: "", style: { maxWidth: `${W * 6}px` } });
   const evidenceFig = draw.el("figure", { class: "arlib-figure" }, [evidence, evidenceCaption]);
 
   // --- bars: P(y = k | x) with the logits written beside them
   const NS = "http://www.w3.org/2000/svg";
-  const barW = 260, rowH = 20;
+  const barW = 170, rowH = 17;  // compact: the explorer fits one 1280x900 screen
   const svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("width", barW + 150);
+  svg.setAttribute("width", barW + 120);
   svg.setAttribute("height", K * rowH + 24);
   const barsFig = draw.el("figure", { class: "arlib-figure" }, [svg,
     draw.el("figcaption", { text: "P(y = k | x) = softmax(logits / T); click a class" })]);
 
   // --- the K weight images
   const templates = [];
-  const templateRow = draw.el("div", { style: { display: "grid", gap: "0 8px",
+  const templateRow = draw.el("div", { style: { display: "grid", gap: "0 6px",
     gridTemplateColumns: `repeat(${Math.min(K, 5)}, max-content)` } });
   for (let k = 0; k < K; k++) {
     const c = draw.el("canvas", { class: "arlib-canvas", style: { cursor: "pointer" } });
@@ -138,13 +138,17 @@ function render({ model, el }) {
   ]);
   const panel = draw.table();
 
+  // two rows, about 500 px in all: the digit, its evidence and the probabilities; then the
+  // controls with the readout beside the ten weight images
   box.append(
     draw.el("div", { class: "arlib-row" }, [digitFig, evidenceFig, barsFig]),
     draw.el("div", { class: "arlib-row" }, [
-      draw.el("div", { class: "arlib-controls" }, [digitSlider.node, tempSlider.node, buttons]),
-      panel.node,
+      draw.el("div", { class: "arlib-controls" }, [digitSlider.node, tempSlider.node, buttons, panel.node]),
+      draw.el("div", { style: { maxWidth: "450px" } }, [
+        draw.el("div", { text: "weight images θ⁽ᵏ⁾ (red: ink here raises the logit of k; blue: lowers it); " +
+                               "click one to see its evidence" }),
+        templateRow]),
     ]),
-    draw.el("div", {}, [draw.el("div", { text: "weight images θ^(k) (red: ink here raises the logit of k; blue: lowers it); click one to see its evidence" }), templateRow]),
   );
 
   function drawBars(r, label) {
@@ -158,19 +162,19 @@ function render({ model, el }) {
     };
     make("text", { x: 0, y: 12, "font-size": 11, fill: "#555" }, "class");
     make("text", { x: 36 + barW + 6, y: 12, "font-size": 11, fill: "#555" }, "P");
-    make("text", { x: 36 + barW + 60, y: 12, "font-size": 11, fill: "#555" }, "logit");
+    make("text", { x: 36 + barW + 52, y: 12, "font-size": 11, fill: "#555" }, "logit");
     for (let k = 0; k < K; k++) {
       const y0 = 18 + k * rowH;
       const isLabel = k === label, isPred = k === r.predicted, isSel = k === selShown(r);
-      make("text", { x: 4, y: y0 + 14, "font-size": 12, "font-weight": isPred ? "bold" : "normal" },
+      make("text", { x: 4, y: y0 + 13, "font-size": 12, "font-weight": isPred ? "bold" : "normal" },
            classes[k] + (isLabel ? " ✓" : ""));
       make("rect", { x: 36, y: y0 + 3, width: barW, height: rowH - 6, fill: "#f1f1f1",
                      stroke: isSel ? "#333" : "none" });
       make("rect", { x: 36, y: y0 + 3, width: Math.max(0.5, barW * r.probs[k]), height: rowH - 6,
                      fill: isLabel ? "#21918c" : "#e4572e" });
-      make("text", { x: 36 + barW + 6, y: y0 + 14, "font-size": 11 }, r.probs[k].toFixed(3));
-      make("text", { x: 36 + barW + 60, y: y0 + 14, "font-size": 11 }, r.logits[k].toFixed(2));
-      const hit = make("rect", { x: 0, y: y0, width: barW + 150, height: rowH, fill: "transparent",
+      make("text", { x: 36 + barW + 6, y: y0 + 13, "font-size": 11 }, r.probs[k].toFixed(3));
+      make("text", { x: 36 + barW + 52, y: y0 + 13, "font-size": 11 }, r.logits[k].toFixed(2));
+      const hit = make("rect", { x: 0, y: y0, width: barW + 120, height: rowH, fill: "transparent",
                                  style: "cursor: pointer" });
       hit.addEventListener("click", () => { selected = k; update(true); });
     }
@@ -184,12 +188,12 @@ function render({ model, el }) {
     let nOn = 0, edited = 0;
     for (let j = 0; j < D; j++) { nOn += x[j]; edited += x[j] !== images[index][j] ? 1 : 0; }
     // the digit: ink black, with edited pixels tinted
-    paint(digit, x.map((v, j) => v * 2 + (v !== images[index][j] ? 1 : 0)), H, W, 8,
+    paint(digit, x.map((v, j) => v * 2 + (v !== images[index][j] ? 1 : 0)), H, W, 6,
           (v) => ["#fff", "#f4c7b8", "#111", "#b8401c"][v]);
     digitCaption.textContent = `digit ${index} (label ${classes[label]}); click or drag to edit`;
     const ev = x.map((v, j) => v * weights[k * D + j]);
-    paint(evidence, ev, H, W, 8, (v) => diverging(v / wmax[k]));
-    evidenceCaption.textContent = `evidence θ^(${classes[k]}) ⊙ x: sum ${draw.fmt(r.logits[k] - bias[k], 2)} + b = ${draw.fmt(r.logits[k], 2)}`;
+    paint(evidence, ev, H, W, 6, (v) => diverging(v / wmax[k]));
+    evidenceCaption.textContent = `evidence θ⁽${classes[k]}⁾ ⊙ x: sum ${draw.fmt(r.logits[k] - bias[k], 2)} + b = ${draw.fmt(r.logits[k], 2)}`;
     drawBars(r, label);
     templates.forEach((t, j) => {
       t.cap.textContent = `${classes[j]}: ${r.logits[j].toFixed(1)}`;
