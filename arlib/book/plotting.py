@@ -386,7 +386,7 @@ def dependency_fields(fields: dict[str, torch.Tensor], pixel: Sequence[int], axe
     colours = {"pixel": "#111111", "field": "#2c7fb8", "past": "#fdd49e", "future": "#f0f0f0"}
     cmap = ListedColormap([colours[k] for k in ("future", "past", "field", "pixel")])
     if axes is None:
-        _, axes = plt.subplots(1, len(fields), figsize=(2.35 * len(fields) + 0.2, 2.9), squeeze=False)
+        _, axes = plt.subplots(1, len(fields), figsize=(2.4 * len(fields), 2.8), squeeze=False)
         axes = axes[0]
     r, c = pixel
     for ax, (name, field) in zip(axes, fields.items()):
@@ -406,6 +406,7 @@ def dependency_fields(fields: dict[str, torch.Tensor], pixel: Sequence[int], axe
     names = {"pixel": "the pixel x_i", "field": "x_i's conditional depends on it",
              "past": "earlier, not read", "future": "at or after x_i (raster order)"}
     fig = axes[0].figure
+    fig.tight_layout()
     fig.legend(handles=[Patch(facecolor=colours[k], edgecolor="#999", label=v) for k, v in names.items()],
                loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=2, frameon=False)
     return axes

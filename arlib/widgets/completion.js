@@ -37,11 +37,12 @@ function render({ model, el }) {
   const scale = 5;
   const blank = new Array(side * side).fill(0);
   const given = draw.heatmap({ values: blank, rows: side, cols: side, scale, vmin: 0, vmax: 1, cmap: "gray",
-                               title: "given to the model", format: (v) => (v === 0.15 ? "hidden" : String(v)) });
+                               title: "given to the model (grey: hidden)", format: (v) => (v === 0.15 ? "hidden" : String(v)) });
   const original = draw.heatmap({ values: blank, rows: side, cols: side, scale, vmin: 0, vmax: 1, cmap: "gray",
                                   title: "the original" });
+  // the one image with values between 0 and 1 gets a colour scale (the others are binary)
   const mean = draw.heatmap({ values: blank, rows: side, cols: side, scale, vmin: 0, vmax: 1,
-                              title: "mean of the completions" });
+                              title: "mean of the completions (share of completions with ink)", legend: true });
   const S = state.completions[0][0].length;
   const grid = draw.imageGrid({ images: [blank], rows: side, cols: side, ncol: Math.min(S, 6), scale: 4,
                                 title: "completions sampled by the PixelRNN" });
