@@ -104,3 +104,21 @@ def test_animation_opens_on_a_drawn_frame_with_readable_text(n_show, n_frames, d
     steps = sorted({min(D - 1, round(j * (D - 1) / (n_frames - 1))) for j in range(n_frames)})
     image, _ = e.frames([steps[start]])[0]
     assert np.isfinite(image).mean() > 0.4  # more than 40% of the pixels drawn on the first view
+
+
+# ------------------------------------------------------------------ the chapters' code
+
+@pytest.mark.parametrize("chapter", ["08_convolutions", "10_blind_spot", "11_gated_pixelcnn"])
+def test_code_lines_fit_the_page(chapter) -> None:
+    import json
+
+    nb = json.loads((ROOT / "chapters" / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+    long = [(i, line) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+            for line in "".join(c["source"]).splitlines() if len(line) > 88]
+    assert not long, f"{chapter}: code lines over 88 characters: {long[:3]}"
+
+
+def test_chapter_10_has_no_animation_left() -> None:
+    # its layer-growth animation repeated the figure and the explorer, with 7 px titles
+    text = (ROOT / "chapters" / "10_blind_spot.ipynb").read_text(encoding="utf-8")
+    assert "to_jshtml" not in text and "layers_animation" not in text
