@@ -2,6 +2,7 @@
 
     python scripts/notebooks.py strip  [NOTEBOOK ...]   # strip every output but the recorded ones
     python scripts/notebooks.py record [NOTEBOOK ...]   # execute, record the outputs of checked cells
+    python scripts/notebooks.py url    [NOTEBOOK ...]   # write _config.yml's repository URL into the setup cells
 
 A cell that starts with ``# NBVAL_CHECK_OUTPUT`` prints something deterministic and meaningful
 (a count, a mask, a rounded NLL). nbval compares what it prints with the output stored in the
@@ -11,6 +12,7 @@ Default: every ``chapters/*.ipynb``.
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -59,13 +61,31 @@ def record(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def repository_url() -> str:
+    """The repository URL of _config.yml (``repository: url:``), the one place it is written."""
+    text = (ROOT / "_config.yml").read_text(encoding="utf-8").split("repository:", 1)[1]
+    return re.search(r"^\s*url:\s*(\S+)", text, re.M).group(1)
+
+
+def set_url(nb, url: str) -> bool:
+    """Point the setup cell's ``pip install "arlib @ git+URL"`` at ``url``; True if it changed."""
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    new = re.sub(r"git\+[^\s\"']+", f"git+{url}", setup.source, count=1)
+    changed, setup.source = new != setup.source, new
+    return changed
+
+
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in ("strip", "record"):
+    if not argv or argv[0] not in ("strip", "record", "url"):
         raise SystemExit(__doc__)
     paths = [Path(p) for p in argv[1:]] or sorted((ROOT / "chapters").glob("*.ipynb"))
     for path in paths:
         if argv[0] == "record":
             record(path)
+        elif argv[0] == "url":
+            nb = nbformat.read(path, as_version=4)
+            if set_url(nb, repository_url()):
+                nbformat.write(nb, path)
         else:
             nb = nbformat.read(path, as_version=4)
             clean(nb)

@@ -268,6 +268,17 @@ _STATE_JS = r"""() => {
                visible: body.some((c) => c.checkVisibility({ opacityProperty: true,
                                                             visibilityProperty: true })) };
     }),
+    // Markdown table text left raw (a separator row such as |---|---:|), outside code cells' source.
+    rawTables: [...article.querySelectorAll("p, li, td, pre, div.output, div.cell_output")]
+      .filter((e) => !e.closest(".cell_input, .highlight-python, .highlight-ipython3"))
+      .flatMap((e) => (e.innerText || "").split("\n"))
+      .filter((line) => /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$/.test(line))
+      .slice(0, 3),
+    // Output areas that take room on the page and show nothing (a hidden widget's blank gap).
+    gaps: [...article.querySelectorAll(".cell_output > *, .cell_output .output")]
+      .filter((e) => e.getBoundingClientRect().height > 30 && !(e.innerText || "").trim()
+              && !e.querySelector("img, canvas, svg, iframe, video, mjx-container, .arlib-explorer, input, select"))
+      .map((e) => Math.round(e.getBoundingClientRect().height)),
   };
 }"""
 
@@ -448,6 +459,10 @@ def _check_content(pg, fail, notes: list[str]) -> None:
         if not (d.evaluate("d => d.open") and body_visible):
             fail(f"<details> {i} ({state['details'][i]['summary']!r}) did not open on a click")
     notes.append(f"{len(state['details'])} details")
+    for line in state["rawTables"]:
+        fail(f"raw Markdown table text in the page: {line.strip()[:80]!r}")
+    for height in state["gaps"][:3]:
+        fail(f"empty output gap of {height} px (an output that shows nothing)")
     # Every to_jshtml animation: one click on "Next frame" changes the frame.
     anims = pg.locator("div.animation")
     for i in range(anims.count()):

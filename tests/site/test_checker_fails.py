@@ -57,6 +57,12 @@ CASES = {
                     ["[http]: 1 of 1 math elements not typeset (raw TeX left)"]),
     "dead_explorer.html": (page(MATHJAX, MATH, IMAGE, DETAILS, EXPLORER),
                            ["[http]: explorer 0 did not respond: data-readout unchanged"]),
+    "raw_table.html": (page(MATHJAX, MATH, IMAGE, DETAILS, EXPLORER, RESPONDS,
+                            "<div class='cell_output'><pre>| model | NLL |\n|---|---:|\n| FVSBN | 99.1 |</pre></div>"),
+                       ["[http]: raw Markdown table text in the page: '|---|---:|'"]),
+    "blank_gap.html": (page(MATHJAX, MATH, IMAGE, DETAILS, EXPLORER, RESPONDS,
+                            "<div class='cell_output'><div class='output' style='height: 80px'></div></div>"),
+                       ["[http]: empty output gap of 80 px"]),
 }
 
 
