@@ -4,7 +4,7 @@
 import * as draw from "./draw.js";
 import * as models from "./models.js";
 
-const SIDE = 28, D = SIDE * SIDE, PEN = 9, SMALL = 5;
+const SIDE = 28, D = SIDE * SIDE, PEN = 8, SMALL = 5;
 const bits = (s) => Uint8Array.from(s, (ch) => (ch === "1" ? 1 : 0));
 const str = (x) => Array.from(x, (v) => (v ? "1" : "0")).join("");
 
@@ -131,7 +131,8 @@ function render({ model, el }) {
       draw.el("div", { class: "arlib-controls" }, [...(modelSelect ? [modelSelect.node] : []), maskBox, numbers.node,
         ...(nets.length > 1 ? [draw.el("div", { text: "every model, the same drawing:", style: { marginTop: "6px" } }), allModels.node] : [])]),
       outFigure,
-      ...(nets.some((n) => n.kind === "made") ? [orderMap.node] : []),
+      // the order panel where the order can change: a MADE with several masks, one ordering each
+      ...(nets.some((n) => n.kind === "made" && n.masks.length > 1) ? [orderMap.node] : []),
     ]),
   );
 

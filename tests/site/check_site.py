@@ -235,6 +235,7 @@ def serve(html_dir: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 # Everything the checks need from the page at load, in one evaluate().
 _STATE_JS = r"""() => {
+  const SHOWS = "img, canvas, svg, iframe, video, mjx-container, .arlib-explorer, input, select";
   const article = document.querySelector(".bd-article") || document.body;
   const explorers = [...document.querySelectorAll(".arlib-explorer")].map((el) => {
     // The html-manager puts each view in a .widget-subarea just before its view <script>.
@@ -277,7 +278,7 @@ _STATE_JS = r"""() => {
     // Output areas that take room on the page and show nothing (a hidden widget's blank gap).
     gaps: [...article.querySelectorAll(".cell_output > *, .cell_output .output")]
       .filter((e) => e.getBoundingClientRect().height > 30 && !(e.innerText || "").trim()
-              && !e.querySelector("img, canvas, svg, iframe, video, mjx-container, .arlib-explorer, input, select"))
+              && !e.matches(SHOWS) && !e.querySelector(SHOWS))
       .map((e) => Math.round(e.getBoundingClientRect().height)),
   };
 }"""

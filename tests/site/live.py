@@ -98,4 +98,21 @@ def check_live_explorer(pg, box, cls, model_state: dict, name: str, fail, notes:
         times.append(f"{model} {ms:.1f} ms")
         if model_state["models"][k]["kind"] == "nade" and ms > NADE_MS:
             bad(f"one NADE pass took {ms:.1f} ms in the page (limit {NADE_MS:.0f} ms)")
+    # a MADE with several masks: another mask, another ordering; the page must follow it
+    for k, spec in enumerate(model_state["models"]):
+        if len(spec.get("masks", [])) < 2:
+            continue
+        if select.count() and _readout(box)["model_index"] != k:
+            _act(box, lambda k=k: select.select_option(str(k)), f"choosing model {names[k]}", bad)
+        other = str((spec.get("mask", 0) + 3) % len(spec["masks"]))
+        if not _act(box, lambda: box.locator('select[aria-label="mask"]').select_option(other),
+                    f"choosing mask {other} of {names[k]}", bad):
+            continue
+        got = _readout(box)
+        want = cls.expected_readout(model_state, got)
+        if got["mask"] != int(other) or abs(got[f"nats_{k}"] - want[f"nats_{k}"]) > NATS_TOL:
+            bad(f"{names[k]}, mask {other}: -log p(x) {got[f'nats_{k}']} in the page, {want[f'nats_{k}']:.6f} in arlib")
+        if got["completion"] != want["completion"]:
+            bad(f"{names[k]}, mask {other}: the completion does not follow the mask's ordering as arlib's does")
+        notes.append(f"{names[k]}: mask {other} checked")
     notes.append(f"live: {ink} pixels drawn, log p(x) within {NATS_TOL} nats of arlib; one pass: " + ", ".join(times))
