@@ -44,12 +44,19 @@ class PixelCNN(AutoregressiveModel):
         num_values: 2 (one Bernoulli logit per value) or K (a K-way softmax per value).
         colour_groups: channel groups of the masks; defaults to ``in_channels`` (R -> G -> B).
         residual: add each type-B layer's input to its output (h + ReLU(conv(h))).
+        bottleneck: the residual blocks of the PixelCNN paper (van den Oord et al. 2016, Fig. 5)
+            instead of plain layers: each type-B layer becomes h + W_up ReLU(conv(ReLU(W_down ReLU(h)))),
+            1 x 1 convolutions W_down (h -> h/2 maps) and W_up (h/2 -> h) around a masked k x k one on
+            h/2 maps; the type-A layer has no ReLU of its own (each block starts with one). At
+            ``channels=32, n_layers=16, first_kernel_size=7, head_channels=32`` this is
+            pytorch-generative's PixelCNN (15 blocks, 53,569 parameters).
         height, width: image size (the convolutions work at any size; the base class needs one).
     """
 
     def __init__(self, in_channels: int = 1, channels: int = 64, n_layers: int = 8, kernel_size: int = 3,
                  first_kernel_size: int | None = None, head_channels: int | None = None, num_values: int = 2,
-                 colour_groups: int | None = None, residual: bool = False, height: int = 28, width: int = 28):
+                 colour_groups: int | None = None, residual: bool = False, bottleneck: bool = False,
+                 height: int = 28, width: int = 28):
         if n_layers < 1:
             raise ValueError(f"n_layers must be >= 1 (one type-A layer), got {n_layers}")
         first_kernel_size = kernel_size if first_kernel_size is None else first_kernel_size
@@ -60,19 +67,28 @@ class PixelCNN(AutoregressiveModel):
         super().__init__((in_channels, height, width), num_values,
                          order=raster_channel_order(in_channels, height, width))
         G = colour_groups
-        self.residual = residual
+        if bottleneck and (residual or channels % (2 * G)):
+            raise ValueError("bottleneck blocks are residual already (leave residual=False), and their "
+                             f"channels must be a multiple of 2 x colour_groups = {2 * G}; got {channels}")
+        self.residual, self.bottleneck = residual, bottleneck
         out = in_channels if self.binary else in_channels * num_values
+        inner = channels // 2 if bottleneck else channels
         self.layers = nn.ModuleList(
             [MaskedConv2d(in_channels, channels, first_kernel_size, "A", G)]
-            + [MaskedConv2d(channels, channels, kernel_size, "B", G) for _ in range(n_layers - 1)]
+            + [MaskedConv2d(inner, inner, kernel_size, "B", G) for _ in range(n_layers - 1)]
         )
+        if bottleneck:   # the 1 x 1 convolutions around each block's masked one
+            self.down = nn.ModuleList(MaskedConv2d(channels, inner, 1, "B", G) for _ in range(n_layers - 1))
+            self.up = nn.ModuleList(MaskedConv2d(inner, channels, 1, "B", G) for _ in range(n_layers - 1))
         self.head = nn.ModuleList([MaskedConv2d(channels, head_channels, 1, "B", G),
                                    MaskedConv2d(head_channels, out, 1, "B", G)])
 
     @classmethod
     def examples(cls) -> list["PixelCNN"]:
         return [cls(1, 6, 3, 3, 5, height=5, width=5), cls(1, 4, 2, 3, 3, height=3, width=3),
-                cls(3, 6, 3, 3, 3, num_values=4, residual=True, height=4, width=4)]
+                cls(3, 6, 3, 3, 3, num_values=4, residual=True, height=4, width=4),
+                cls(1, 8, 3, 3, 5, bottleneck=True, height=5, width=5),
+                cls(3, 12, 3, 3, 3, num_values=4, bottleneck=True, height=4, width=4)]
 
     # ------------------------------------------------------------------ forward
     def scale(self, x: torch.Tensor) -> torch.Tensor:
@@ -88,8 +104,13 @@ class PixelCNN(AutoregressiveModel):
         return y.view(B, C, self.num_values, H, W).transpose(1, 2)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The masked stack's output h (before the 1 x 1 head), for input values ``x``."""
-        h = F.relu(self.layers[0](self.scale(x)))
+        """The masked stack's output h (before the 1 x 1 head, after its ReLU), for input values ``x``."""
+        h = self.layers[0](self.scale(x))
+        if self.bottleneck:
+            for down, layer, up in zip(self.down, self.layers[1:], self.up):
+                h = h + up(F.relu(layer(F.relu(down(F.relu(h))))))
+            return F.relu(h)
+        h = F.relu(h)
         for layer in self.layers[1:]:
             h = h + F.relu(layer(h)) if self.residual else F.relu(layer(h))
         return h
@@ -130,13 +151,19 @@ class PixelCNN(AutoregressiveModel):
             for r in range(H):
                 for s in range(W):
                     for c in range(C):
-                        for l, (layer, p) in enumerate(zip(layers, pads)):
-                            h = layer.at_position(bufs[l][r : r + p + 1, s : s + 2 * p + 1]).relu_()
-                            if self.residual and l > 0:
-                                h += bufs[l][r + p, s + p]
-                            if l + 1 < len(layers):
-                                q = pads[l + 1]
-                                bufs[l + 1][r + q, s + q] = h
+                        h = layers[0].at_position(bufs[0][r : r + pads[0] + 1, s : s + 2 * pads[0] + 1])
+                        for l in range(1, len(layers)):
+                            p = pads[l]
+                            if self.bottleneck:   # the block's input, then its masked layer, then back up
+                                bufs[l][r + p, s + p] = self.down[l - 1].at_position(h.relu()[None, None]).relu_()
+                                v = layers[l].at_position(bufs[l][r : r + p + 1, s : s + 2 * p + 1]).relu_()
+                                h = h + self.up[l - 1].at_position(v[None, None])
+                                continue
+                            h.relu_()
+                            bufs[l][r + p, s + p] = h
+                            y = layers[l].at_position(bufs[l][r : r + p + 1, s : s + 2 * p + 1]).relu_()
+                            h = y + h if self.residual else y
+                        h = h.relu()
                         y = self.head[1].at_position(self.head[0].at_position(h[None, None]).relu_()[None, None])
                         i = (c * H + r) * W + s
                         x[:, c, r, s] = v = choose(i, y[:, c] if self.binary else y[:, c * K : (c + 1) * K])

@@ -68,8 +68,8 @@ def decode(t: Mapping) -> np.ndarray:
 def _kind(model: AutoregressiveModel) -> str:
     for cls, kind in ((FVSBN, "fvsbn"), (NADE, "nade"), (MADE, "made"), (PixelCNN, "pixelcnn")):
         if isinstance(model, cls):
-            if kind == "pixelcnn" and (not model.binary or model.event_shape[0] != 1):
-                raise ValueError("the page runs binary one-channel PixelCNNs only")
+            if kind == "pixelcnn" and (not model.binary or model.event_shape[0] != 1 or model.bottleneck):
+                raise ValueError("the page runs binary one-channel PixelCNNs of plain layers only")
             return kind
     raise ValueError(f"the page has no forward pass for {type(model).__name__}; "
                      "it runs FVSBN, NADE, MADE and binary PixelCNN")
