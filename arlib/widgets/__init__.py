@@ -15,13 +15,14 @@ from .gated_stacks import ClassSamplingExplorer  # chapter 11
 from .likelihood import LikelihoodExplorer  # chapter 12
 from .live import LiveModelExplorer  # chapters 3, 5, 6, 9, 12
 from .made_masks import MadeMaskExplorer  # chapter 6
+from .nade_weights import NadeWeightsExplorer  # chapter 5
 from .pixel_bits import PixelBitsExplorer
 from .receptive import ReceptiveFieldExplorer  # chapter 10
 from .sampling import SamplingExplorer
 
 __all__ = ["Explorer", "PixelBitsExplorer", "CountsExplorer", "SamplingExplorer", "SoftmaxExplorer", "colab_setup",
            "CompletionExplorer", "FilterExplorer", "MadeMaskExplorer", "ReceptiveFieldExplorer",
-           "ClassSamplingExplorer", "LikelihoodExplorer", "CodingExplorer", "LiveModelExplorer"]
+           "ClassSamplingExplorer", "LikelihoodExplorer", "CodingExplorer", "LiveModelExplorer", "NadeWeightsExplorer"]
 
 
 def colab_setup() -> bool:
