@@ -150,7 +150,7 @@ def results_table(n_test: int | None = None, models: tuple[BookModel, ...] = BOO
     x = test_subset(n_test)
     man = manifest(directory)
     out: list[Result] = []
-    for bm in tqdm(models, disable=not progress, desc="models", leave=False):
+    for bm in tqdm(models, disable=not progress, desc="models"):   # kept: a hidden bar leaves a blank gap in the page
         if bm.checkpoint not in man:
             out.append(Result(bm, "missing", f"no checkpoint '{bm.checkpoint}' shipped yet: "
                                              f"python scripts/train.py --model {bm.checkpoint}"))

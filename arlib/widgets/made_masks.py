@@ -129,7 +129,7 @@ class MadeMaskExplorer(Explorer):
         live[-1][out] = True
         for l in range(L - 1, 0, -1):
             live[l - 1] = (masks[l - 1][live[l]].sum(0) > 0)
-        fig = plt.figure(figsize=(3.0 + 1.9 * (len(masks) + 1), 4.6))
+        fig = plt.figure(figsize=(7.3, 5.4))   # the page's column width: never shrunk
         gs = fig.add_gridspec(2, len(masks) + 1, height_ratios=[1.5, 1])
         ax = fig.add_subplot(gs[0, :])
         pos = lambda l, i: ((i + 0.5) / sizes[l], l)  # noqa: E731
@@ -146,23 +146,25 @@ class MadeMaskExplorer(Explorer):
                 hot = live[l][i]
                 ax.scatter([x], [y], s=230, color="#fde4dc" if hot else "white",
                            edgecolor="#e4572e" if hot else "#333333", zorder=3)
-                ax.text(x, y, str(labels[l][i]), ha="center", va="center", fontsize=7, zorder=4)
+                ax.text(x, y, str(labels[l][i]), ha="center", va="center", fontsize=8, zorder=4)
             name = "inputs x" if l == 0 else ("outputs p(x_d | ...)" if l == L - 1 else f"hidden layer {l}")
-            ax.text(-0.02, l, name, ha="right", va="center", fontsize=8)
+            ax.text(-0.02, l, name, ha="right", va="center", fontsize=9)
         for i in range(D):
-            ax.text(pos(0, i)[0], -0.32, f"x{i + 1}", ha="center", va="top", fontsize=7)
-            ax.text(pos(L - 1, i)[0], L - 1 + 0.3, f"x̂{i + 1}", ha="center", va="bottom", fontsize=7)
+            ax.text(pos(0, i)[0], -0.32, f"x{i + 1}", ha="center", va="top", fontsize=8)
+            ax.text(pos(L - 1, i)[0], L - 1 + 0.3, f"x̂{i + 1}", ha="center", va="bottom", fontsize=8)
         ax.set_xlim(-0.3, 1.0)
         ax.set_ylim(-0.7, L - 0.4)
         ax.set_axis_off()
         reach = ", ".join(f"x{j + 1}" for j in r["reachable"]) or "none"
-        ax.set_title(f"MADE, D = {D}, hidden {hidden}, {r['ordering']} ordering, seed {r['seed']}: "
+        ax.set_title(f"MADE, D = {D}, hidden {hidden}, {r['ordering']} ordering, seed {r['seed']}\n"
                      f"numbers are degrees m(k); output x̂{out + 1} reaches {reach}", fontsize=9)
-        names = [f"M^W{l + 1} (hidden {l + 1} × below)" for l in range(len(hidden))] + ["M^V (outputs × last hidden)"]
+        names = [f"$M^{{W{l + 1}}}$" for l in range(len(hidden))] + ["$M^V$"]
         for l, (M, name) in enumerate(zip(masks, names)):
             a = fig.add_subplot(gs[1, l])
             a.imshow(M, cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-            a.set_title(name, fontsize=8)
+            a.set_title(name, fontsize=9)
+            a.set_xlabel("from (layer below)", fontsize=8)
+            a.set_ylabel("to", fontsize=8)
             a.set_xticks([])
             a.set_yticks([])
         order = r["order"]
@@ -171,8 +173,8 @@ class MadeMaskExplorer(Explorer):
             C[d, js] = 1
         a = fig.add_subplot(gs[1, -1])
         a.imshow(C[np.ix_(order, order)], cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-        a.set_title("product of masks\n(generation order)", fontsize=8)
-        a.set_xticks(range(D), [f"x{i + 1}" for i in order], fontsize=6, rotation=90)
-        a.set_yticks(range(D), [f"x̂{i + 1}" for i in order], fontsize=6)
+        a.set_title("product of masks\n(generation order)", fontsize=9)
+        a.set_xticks(range(D), [f"x{i + 1}" for i in order], fontsize=8, rotation=90)
+        a.set_yticks(range(D), [f"x̂{i + 1}" for i in order], fontsize=8)
         fig.tight_layout()
         return fig
