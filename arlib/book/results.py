@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import torch
 from tqdm.auto import tqdm
 
+from arlib.book.tables import html_table
 from arlib.checkpoints import load_model, manifest
 from arlib.config import full_run
 from arlib.data import load_binarized_mnist
@@ -199,15 +200,7 @@ def results_html(results: list[Result]) -> str:
             cells = [r.model.name, _fmt(r.full_test_nll, ".2f"), f"{r.nll:.2f}", f"{r.bits_per_dim:.4f}",
                      r.model.published or "–", r.model.lecture, f"{r.params:,}", _train_cell(r), r.note]
         rows.append(cells)
-    right = {1, 2, 3, 6}
-
-    def cell(tag: str, i: int, text: str) -> str:
-        return f"<{tag} style='text-align:{'right' if i in right else 'left'}'>{text}</{tag}>"
-
-    th = "".join(cell("th", i, h) for i, h in enumerate(head))
-    body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(cells)) + "</tr>" for cells in rows)
-    return (f"<table class='arlib-results' style='font-size:0.82em'><thead><tr>{th}</tr></thead>"
-            f"<tbody>{body}</tbody></table><p style='font-size:0.82em'>NLL in nats per image.</p>")
+    return html_table(head, rows, right={1, 2, 3, 6}, escape=False, note="NLL in nats per image.")
 
 
 # ---- binarization: fixed once, re-sampled, thresholded (chapter 12) ----
