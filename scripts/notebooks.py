@@ -4,7 +4,7 @@
     python scripts/notebooks.py record [NOTEBOOK ...]   # execute, record the outputs of checked cells
     python scripts/notebooks.py url    [NOTEBOOK ...]   # write _config.yml's repository URL into the setup cells
 
-A cell that starts with ``# NBVAL_CHECK_OUTPUT`` prints something deterministic and meaningful
+A cell tagged ``nbval-check-output`` (nbval's cell tag) prints something deterministic and meaningful
 (a count, a mask, a rounded NLL). nbval compares what it prints with the output stored in the
 notebook, so those cells keep their text output (and only their text output); every other
 output is stripped, because the book executes the notebooks when it builds.
@@ -20,11 +20,11 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
-MARK = "# NBVAL_CHECK_OUTPUT"
+CHECKED = "nbval-check-output"  # the nbval cell tag of a checked cell
 
 
 def is_checked(cell) -> bool:
-    return cell.cell_type == "code" and cell.source.lstrip().startswith(MARK)
+    return cell.cell_type == "code" and CHECKED in cell.metadata.get("tags", [])
 
 
 def clean(nb, keep: dict[int, list] | None = None) -> None:
