@@ -101,14 +101,16 @@ function render({ model, el }) {
     format: (v) => `x̂${v}`, onInput: (v) => { s.output = v - 1; update(true); } });
   const message = draw.el("div", { style: { color: "#b00020", fontSize: "12px", minHeight: "1.2em" } });
   const panel = draw.table();
-  const help = draw.el("div", { style: { fontSize: "12px", color: "#555", maxWidth: "260px" } });
+  const help = draw.el("div", { style: { fontSize: "12px", color: "#555", margin: "0 0 6px 0" } });
   help.textContent = "Numbers in the circles are degrees m(k): a hidden unit of degree k may depend on the " +
     "inputs at positions 1..k of the ordering. Click an output (top row) to trace its paths.";
   const controls = draw.el("div", { class: "arlib-controls" },
-    [dSlider.node, hiddenRow, ordSel.node, customRow, seedSlider.node, outSlider.node, message, panel.node, help]);
+    [dSlider.node, hiddenRow, ordSel.node, customRow, seedSlider.node, outSlider.node, message, panel.node]);
   const graphWrap = draw.el("div");
   const maskRow = draw.el("div", { class: "arlib-row" });
-  box.append(draw.el("div", { class: "arlib-row" }, [controls, graphWrap]), maskRow);
+  const maskAxes = draw.el("div", { style: { fontSize: "12px", color: "#555" },
+    text: "Each mask: rows = the units of the layer it feeds, columns = the units below; yellow = connected." });
+  box.append(help, draw.el("div", { class: "arlib-row" }, [controls, graphWrap]), maskRow, maskAxes);
 
   hiddenBox.addEventListener("change", () => {
     const h = parseList(hiddenBox.value);
@@ -203,11 +205,13 @@ function render({ model, el }) {
     // heatmaps: each mask, then the product in generation order
     const scale = Math.max(5, Math.min(14, Math.floor(150 / Math.max(...sizes))));
     const maps = masks.map((M, l) => draw.heatmap({ values: M.flat(), rows: M.length, cols: M[0].length, scale,
-      vmin: 0, vmax: 1, title: l < masks.length - 1 ? `mask of hidden layer ${l + 1}` : "output mask (strict >)",
+      vmin: 0, vmax: 1, title: l < masks.length - 1
+        ? `hidden ${l + 1} × ${l === 0 ? "inputs x" : `hidden ${l}`}`
+        : `outputs x̂ × hidden ${l} (strict >)`,
       format: (v) => (v ? "connected" : "masked") }).node);
     const P = order.flatMap((d) => order.map((j) => R[d][j]));
     const prod = draw.heatmap({ values: P, rows: s.D, cols: s.D, scale: Math.max(scale, 10), vmin: 0, vmax: 1,
-      title: "product of masks, generation order", format: (v) => (v ? "reaches" : "cannot reach") });
+      title: "product: x̂ × x, generation order", format: (v) => (v ? "reaches" : "cannot reach") });
     maskRow.replaceChildren(...maps, prod.node);
     const reachable = connectivity[s.output];
     const readout = {
