@@ -40,6 +40,27 @@ def frozen_steps(model: nn.Module):
 # ---- MaskedLinear (chapter 6) ----
 
 
+class _LinearFreeMasked(torch.autograd.Function):
+    """``F.linear(x, weight * mask, bias)`` whose backward pass leaves the masked entries' gradient
+    unmasked (``MaskedLinear.masked_entries_free``): one product fewer, and no exact zeros."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mask):
+        w = weight * mask
+        ctx.save_for_backward(x, w)
+        ctx.has_bias = bias is not None
+        return F.linear(x, w, bias)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+        gx = g @ w if ctx.needs_input_grad[0] else None
+        gw = g2.T @ x2 if ctx.needs_input_grad[1] else None
+        gb = g2.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
+        return gx, gw, gb, None
+
+
 class MaskedLinear(nn.Linear):
     """``y = x (M * W)^T + b``: a linear layer whose weight is multiplied by a fixed 0/1 mask ``M``.
 
@@ -48,24 +69,39 @@ class MaskedLinear(nn.Linear):
     every call (autograd then masks the gradient too).  It is not cached: a fused optimizer
     updates the weight in place without bumping its version counter, so a cache keyed on it
     would serve stale weights.
+
+    ``masked_entries_free`` (off by default; MADE with one mask turns it on): the mask never
+    changes, so the masked entries of ``weight`` never reach the output and their values do not
+    matter. The backward pass then does not mask the weight's gradient (one product fewer), and
+    those entries train freely to no effect. This also keeps Adam's second moment of those entries
+    off exact zeros, where torch's CPU square root is 15-30x slower per element: a 20 % slower
+    Adam step for a one-layer MADE. ``set_mask`` with a different mask turns it off (the entries
+    masked until then hold arbitrary values, as untrained ones do). The output, ``masked_weight()``
+    and the gradients of the unmasked entries, the bias and the input are the same either way.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
         super().__init__(in_features, out_features, bias)
         self.register_buffer("mask", torch.ones(out_features, in_features), persistent=False)
+        self.masked_entries_free = False
 
     def set_mask(self, mask: torch.Tensor) -> None:
         """Use ``mask`` (shape ``(out_features, in_features)``, 0/1 values) from now on."""
         mask = torch.as_tensor(mask)
         if mask.shape != self.weight.shape:
             raise ValueError(f"mask has shape {tuple(mask.shape)}; this layer needs {tuple(self.weight.shape)}")
-        self.mask.copy_(mask.to(self.mask.dtype))
+        mask = mask.to(self.mask.dtype)
+        if self.masked_entries_free and not torch.equal(mask.to(self.mask.device), self.mask):
+            self.masked_entries_free = False
+        self.mask.copy_(mask)
 
     def masked_weight(self) -> torch.Tensor:
         """``M * W``, the weight the layer really applies."""
         return self.weight * self.mask
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.masked_entries_free and torch.is_grad_enabled():
+            return _LinearFreeMasked.apply(x, self.weight, self.bias, self.mask)
         return F.linear(x, self.masked_weight(), self.bias)
 
     def extra_repr(self) -> str:

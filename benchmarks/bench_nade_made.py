@@ -1,11 +1,14 @@
 """NADE and MADE speed: evaluation (naive O(n^2 H) vs running sum), training throughput against
-the reference implementations of PERFORMANCE.md, and the time to sample 100 images.
+the reference implementations of PERFORMANCE.md, and the time to sample 100 images; then
+arlib's rows of ``../shared/refbench`` (train img/s, eval img/s, seconds for 16 samples of FVSBN,
+NADE, MADE 500 and MADE 8000, timed the way refbench times them) for arlib alone.
 
 The references are re-created here in their own style (so that ratios come from one run on one
 machine): the pytorch-generative NADE (a Python loop over the pixels, autograd records every step)
 and karpathy/pytorch-made's MADE (masks multiplied into the weights on every forward).
 
     python -m benchmarks nade_made [--quick]
+    python -m benchmarks refbench [--quick]     # only the refbench rows (bench_refbench.py)
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from arlib.masks import made_degrees, made_masks
-from arlib.models import MADE, NADE
+from arlib.models import FVSBN, MADE, NADE
 from arlib.models.nade import running_sum_logits
 from arlib.sampling import ancestral_sample
 from benchmarks.common import Row, median_time
@@ -78,6 +81,51 @@ def _karpathy_made(hidden: int = 500, D: int = 784) -> nn.Module:
 
     m = made_masks(made_degrees(D, [hidden], "natural", seed=0))
     return nn.Sequential(_KarpathyMaskedLinear(D, hidden, m[0]), nn.ReLU(), _KarpathyMaskedLinear(hidden, D, m[1]))
+
+
+# refbench's arlib specs (../shared/refbench/arlib_extra.py), by the name refbench gives them
+REFBENCH_MODELS = {
+    "arlib_fvsbn": ("FVSBN(784)", lambda: FVSBN(784)),
+    "arlib_nade": ("NADE(784, 500)", lambda: NADE(784, 500)),
+    "arlib_made500": ("MADE(784, [500]), 1 mask", lambda: MADE(784, [500], num_masks=1)),
+    "arlib_made8000": ("MADE(784, [8000]), 1 mask", lambda: MADE(784, [8000], num_masks=1)),
+}
+
+
+def refbench_rows(quick: bool = False) -> list[Row]:
+    """refbench's measurements of arlib's models, without the references: batch 64 of random binary
+    images, train = zero_grad + forward + BCE with logits (sum over pixels, mean over the batch) +
+    backward + Adam(lr 1e-3) step; eval = forward under no_grad; sample = 16 samples with
+    ``model.sample``. Train and eval are timed in rounds over all models (``_paired``), so their
+    ratios come from one run; compare with refbench's table for the references."""
+    x = (torch.rand(B, 784, generator=torch.Generator().manual_seed(0)) < 0.5).float()
+    models = {name: build() for name, (_, build) in REFBENCH_MODELS.items()}
+    trains, evals = [], []
+    for m in models.values():
+        m.train()
+        opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+
+        def train(m=m, opt=opt):
+            opt.zero_grad(set_to_none=True)
+            F.binary_cross_entropy_with_logits(m(x), x, reduction="sum").div(B).backward()
+            opt.step()
+
+        def evaluate(m=m):
+            with torch.no_grad():
+                m(x)
+
+        trains.append(train)
+        evals.append(evaluate)
+    t_train = _paired(trains, 3 if quick else 10)
+    t_eval = _paired(evals, 3 if quick else 10)
+    rows = []
+    for (name, (setting, _)), m, tt, te in zip(REFBENCH_MODELS.items(), models.values(), t_train, t_eval):
+        m.eval()
+        ts = median_time(lambda: m.sample(16, generator=torch.Generator().manual_seed(0)), repeats=1 if quick else 3)
+        rows += [Row("refbench rows, arlib alone", f"{name}: {setting}, train, batch {B}", B / tt, "img/s"),
+                 Row("refbench rows, arlib alone", f"{name}: {setting}, eval, batch {B}", B / te, "img/s"),
+                 Row("refbench rows, arlib alone", f"{name}: {setting}, 16 samples", ts, "s")]
+    return rows
 
 
 def run(quick: bool = False) -> list[Row]:

@@ -255,3 +255,53 @@ def test_ensemble_equals_the_explicit_mean_of_per_mask_probabilities(D, hidden, 
     assert torch.allclose(got, want, rtol=1e-10, atol=0)
     assert got.sum().item() == pytest.approx(1.0, abs=1e-12)
     assert torch.allclose(m.ensemble_log_prob(xs), want.log(), rtol=1e-10)
+
+
+def test_free_masked_entries_change_nothing_but_their_own_gradient():
+    """``masked_entries_free``: same output and same gradients of everything that reaches the output;
+    the masked entries get their unmasked gradient (no product, no exact zeros for Adam)."""
+    torch.manual_seed(0)
+    M = (torch.rand(5, 7) < 0.5).float()
+    a, b = MaskedLinear(7, 5), MaskedLinear(7, 5)
+    b.load_state_dict(a.state_dict())
+    for layer in (a, b):
+        layer.set_mask(M)
+    b.masked_entries_free = True
+    x = torch.randn(2, 3, 7, requires_grad=True)     # leading dims are flattened in the backward pass
+    ya, yb = a(x), b(x)
+    assert torch.equal(ya, yb)
+    g = torch.randn(ya.shape)
+    ga = torch.autograd.grad(ya, [x, a.weight, a.bias], g)
+    gb = torch.autograd.grad(yb, [x, b.weight, b.bias], g)
+    assert torch.allclose(ga[0], gb[0], atol=1e-6) and torch.allclose(ga[2], gb[2], atol=1e-6)
+    assert torch.allclose(ga[1], gb[1] * M, atol=1e-6)
+    assert torch.all(ga[1][M == 0] == 0) and torch.all(gb[1][M == 0] != 0)
+    assert torch.equal(a.masked_weight(), b.masked_weight())
+    b.set_mask(M)                                     # the same mask: still free
+    assert b.masked_entries_free
+    b.set_mask(1 - M)                                 # another mask: the masked entries come alive
+    assert not b.masked_entries_free
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_one_mask_made_trains_the_same_with_free_masked_entries(fused):
+    assert all(layer.masked_entries_free for layer in MADE(9, [12], direct=True).masked_layers())
+    assert not any(layer.masked_entries_free for layer in MADE(9, [12], num_masks=2).masked_layers())
+    x = (torch.rand(16, 9, generator=torch.Generator().manual_seed(0)) < 0.5).float()
+    nets = [MADE(9, [12, 10], direct=True) for _ in range(2)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    for layer in nets[1].masked_layers():
+        layer.masked_entries_free = False
+    for net in nets:
+        opt = torch.optim.Adam(net.parameters(), lr=1e-2, fused=fused)
+        for _ in range(5):
+            opt.zero_grad()
+            (-net.log_prob(x).mean()).backward()
+            opt.step()
+    for la, lb in zip(nets[0].masked_layers(), nets[1].masked_layers()):
+        assert torch.allclose(la.masked_weight(), lb.masked_weight(), atol=1e-5)
+    assert torch.allclose(nets[0].log_prob(x), nets[1].log_prob(x), atol=1e-4)
+    # a state dict gives the same model back
+    again = MADE(9, [12, 10], direct=True)
+    again.load_state_dict(nets[0].state_dict())
+    assert torch.equal(again.log_prob(x), nets[0].log_prob(x))

@@ -67,6 +67,8 @@ class MADE(AutoregressiveModel):
         self._checked: set[int] = set()
         self.mask_index = -1
         self.set_mask(0)
+        for layer in self.masked_layers():   # one mask for good: its masked entries never matter
+            layer.masked_entries_free = num_masks == 1
 
     @classmethod
     def examples(cls) -> list["MADE"]:
@@ -74,6 +76,10 @@ class MADE(AutoregressiveModel):
                 cls(9, [12], direct=True), cls(9, [12], ordering=[4, 0, 8, 2, 6, 1, 7, 3, 5])]
 
     # ------------------------------------------------------------------ masks
+    def masked_layers(self) -> list[MaskedLinear]:
+        """The MaskedLinear layers (the hidden and output layers, and ``direct`` if present)."""
+        return [*self.layers, *([] if self.direct is None else [self.direct])]
+
     def masks_for(self, k: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """``(degrees, masks)`` of mask ``k`` (0 <= k < num_masks), checked to be autoregressive
         (the check runs the first time each k is drawn)."""

@@ -17,16 +17,21 @@ per pixel for autograd to record). ``NADE.forward`` computes the same numbers wi
 hand-written backward pass (``_NADEFunction``) that works through the pixels in blocks: inside a
 block of k pixels the pre-activations come from one small masked matrix product, between
 blocks the running sum is carried, and the backward pass recomputes h block by block instead of
-storing the (B, n, H) tensor of hidden activations. Sampling updates the running sum in O(H)
-per pixel.
+storing the (B, n, H) tensor of hidden activations. When the loss is the model's own NLL (binary
+cross-entropy against the input, as in training) the gradient is computed in the forward sweep
+itself, so a training step costs one sweep instead of two; and the batch is split over the
+threads, each chunk swept on one thread. Sampling updates the running sum in O(H) per pixel.
 """
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import torch
 from torch import nn
 
+from arlib.layers import one_thread
 from arlib.models.base import AutoregressiveModel
 
 __all__ = ["NADE", "running_sum_logits"]
@@ -47,31 +52,82 @@ def running_sum_logits(x: torch.Tensor, W: torch.Tensor, c: torch.Tensor, V: tor
     return torch.stack(logits, 1)
 
 
+_POOL: tuple[int, ThreadPoolExecutor] | None = None   # (pid, pool): a forked child makes its own
+
+
+def _on_one_thread(fn, args):
+    torch.set_num_threads(1)    # per OS thread: no OpenMP team of its own inside a worker
+    with torch.no_grad():       # grad mode is per thread; the Function's own is off
+        return fn(*args)
+
+
+def _in_parallel(fn, chunks: list[tuple]) -> list:
+    """``[fn(*args) for args in chunks]``, the chunks run side by side, each on one thread.
+
+    NADE's sweeps are sequential over pixel blocks but independent across the batch, so the batch
+    is split into ``torch.get_num_threads()`` chunks. Coarse threads beat OpenMP inside every small
+    op: no barrier after each of ~1,500 ops a step, and on a busy machine no spinning thread
+    stealing the core the other one needs. Every op runs on one thread meanwhile (``one_thread``).
+    """
+    global _POOL
+    with one_thread():
+        if len(chunks) == 1:
+            return [fn(*chunks[0])]
+        if _POOL is None or _POOL[0] != os.getpid() or _POOL[1]._max_workers < len(chunks) - 1:
+            _POOL = (os.getpid(), ThreadPoolExecutor(len(chunks) - 1, thread_name_prefix="arlib-nade"))
+        futures = [_POOL[1].submit(_on_one_thread, fn, args) for args in chunks[1:]]
+        first = fn(*chunks[0])
+        return [first] + [f.result() for f in futures]
+
+
+def _chunks(B: int) -> list[slice]:
+    """The batch split into one chunk per thread (chunks of at least 8 examples)."""
+    k = max(1, min(torch.get_num_threads(), B // 8))
+    edges = [B * i // k for i in range(k + 1)]
+    return [slice(lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
+
+
 class _NADEFunction(torch.autograd.Function):
     """Logits ``(B, n)`` of NADE for ``x`` in order; forward and backward work in blocks of m pixels.
 
     A block s..s+m-1 is one (m + 1, B, H) buffer, small enough to stay in cache. Slab t < m holds
-    the block's pixel s+t, slab m the next block's start: a_{s+t} = a_s + sum_{j<t} x_{s+j} W[:, s+j]
-    is the running sum a_s carried from the previous block plus one masked matrix product. Slab t
-    then holds T = tanh(a / 2) rather than h = sigma(a) = (1 + T) / 2 (tanh is cheaper than sigmoid
-    on CPU, and the halves fold into the products). The backward pass recomputes T block by block
-    from the saved a_s instead of storing the (B, n, H) hidden units, and keeps in slab m the sum of
-    dL/da_i over the pixels after the block. Pixels are zero-padded to a multiple of m.
+    the block's pixel s+t: a_{s+t} = a_s + sum_{j<t} x_{s+j} W[:, s+j] is the running sum a_s at the
+    block's start plus one masked matrix product (slab m: the next block's start). Slab t then holds
+    T = tanh(a / 2) rather than h = sigma(a) = (1 + T) / 2 (tanh is cheaper than sigmoid on CPU, and
+    the halves fold into the products). Pixels are zero-padded to a multiple of m.
+
+    The backward pass needs, per pixel i, dL/da_i = g_i V_i h_i (1 - h_i) with g_i = dL/dlogit_i,
+    and dW[:, j] = sum_b x_bj sum_{i>j} dL/da_bi, a sum over the pixels *after* j; it walks the
+    blocks from last to first, carrying that sum R in slab m of the buffer (the weights g_i go into
+    the small operands of the products, not into the buffer). It recomputes T block by block from
+    the saved running sums instead of storing the (B, n, H) hidden units (writing and reading them
+    costs more than recomputing on this CPU).
+
+    **One sweep for the likelihood's gradient.** When the loss is the negative log-likelihood
+    (binary cross-entropy with logits against ``x`` itself, summed or averaged with one weight w for
+    every entry), g = w (sigma(logit) - x) is known as soon as a block's logits are. So with
+    ``fuse`` the forward pass walks the blocks backwards (the running sums at the block starts come
+    first, from one batched product) and computes the gradient for w = 1 as it goes; the backward
+    pass checks that g is w (sigma(logit) - x) for one number w (to float round-off) and returns w
+    times that gradient. For any other g it recomputes as above. Exact either way.
+
+    The batch is split into chunks that run side by side (``_in_parallel``).
     """
 
+    #: what the last backward pass did: "fused" (the forward sweep's gradient) or "recomputed"
+    last_backward = ""
+
     @staticmethod
-    def _operands(x, W, m):
-        """Masked inputs Xm (blocks, m + 1, B, m) and W^T / 2 (padded n, H), both zero-padded."""
+    def _masked(x, m):
+        """Padded x^T (padded n, B) and the masked inputs Xm (blocks, m + 1, B, m) of a block's product."""
         B, n = x.shape
         nb = -(-n // m)
-        xp = x.new_zeros(B, nb * m)
-        xp[:, :n] = x
-        WT = W.new_zeros(nb * m, W.shape[0])
-        torch.mul(W.T, 0.5, out=WT[:n])
+        xT = x.new_zeros(nb * m, B)
+        xT[:n] = x.T
         mask = torch.ones(m + 1, m, dtype=x.dtype, device=x.device).tril(-1)  # slab t sees pixels j < t
-        Xm = torch.mul(mask[:, None, :], xp.view(B, nb, m).transpose(0, 1)[:, None],  # (nb, m+1, B, m)
+        Xm = torch.mul(mask[:, None, :], xT.view(nb, 1, m, B).transpose(2, 3),  # (nb, m+1, B, m)
                        out=x.new_empty(nb, m + 1, B, m))
-        return Xm, WT, mask
+        return xT, Xm
 
     @staticmethod
     def _padded(t, rows):
@@ -80,60 +136,154 @@ class _NADEFunction(torch.autograd.Function):
         return out
 
     @staticmethod
-    def forward(ctx, x, W, c, V, b, block: int):
-        B, n = x.shape
-        H, m = c.shape[0], block
-        Xm, WT, _ = _NADEFunction._operands(x, W, m)
-        nb = Xm.shape[0]
-        Vp = _NADEFunction._padded(V, nb * m)
+    def _forward_chunk(x, WT, Vp, c, m):
+        """V_i . T_i (padded n, B) and the running sums a_s / 2 at the block starts (blocks + 1, B, H)."""
+        B, H, nb = x.shape[0], WT.shape[1], WT.shape[0] // m
+        _, Xm = _NADEFunction._masked(x, m)
         A = x.new_empty(m + 1, B, H)
-        runs = x.new_empty(nb + 1, B, H)                      # a_s / 2 at every block start s
         VT = x.new_empty(nb * m, 1, B)
+        runs = x.new_empty(nb + 1, B, H)
         runs[0] = c / 2
-        for k in range(nb):
-            s = k * m
-            torch.mm(Xm[k].view(-1, m), WT[s:s + m], out=A.view(-1, H))   # sum_{j<t} x_{s+j} W[:, s+j] / 2
-            A += runs[k]                                      # a_{s+t} / 2, and a_{s+m} / 2 in slab m
-            runs[k + 1] = A[m]
-            T = torch.tanh(A[:m], out=A[:m])                  # T_i = tanh(a_i / 2)
-            torch.bmm(Vp[s:s + m, None, :], T.transpose(1, 2), out=VT[s:s + m])   # V_i . T_i
-        ctx.save_for_backward(x, W, V, runs)
-        ctx.block = block
+        # every per-block view made once, outside the loop (the loop runs ~100 times per call)
+        A2, Am, T = A.view(-1, H), A[m], A[:m]
+        Tt = T.transpose(1, 2)
+        blocks = zip(Xm.view(nb, -1, m), WT.view(nb, m, H), runs[:-1], runs[1:], Vp.view(nb, m, 1, H),
+                     VT.view(nb, m, 1, B))
+        for X_k, WT_k, run_k, run_next, V_k, VT_k in blocks:
+            torch.mm(X_k, WT_k, out=A2)                       # sum_{j<t} x_{s+j} W[:, s+j] / 2
+            A += run_k                                        # a_{s+t} / 2, and a_{s+m} / 2 in slab m
+            run_next.copy_(Am)
+            T.tanh_()                                         # T_i = tanh(a_i / 2)
+            torch.bmm(V_k, Tt, out=VT_k)                      # V_i . T_i
+        return VT[:, 0], runs
+
+    @staticmethod
+    def _backward_chunk(x, g, WT, V4, runs, m, need_dx, bp=None, n=None):
+        """The gradient for the chunk, sweeping the blocks from last to first.
+
+        With ``bp`` (the padded b_i + V_i . 1 / 2) this is the fused forward sweep: T comes from the
+        running sums, the logits from T, and g = sigma(logit) - x (``g`` is then ignored).
+        Returns (dW^T padded, R = sum_i dL/da_i, sum_b g_bi T_bi, g^T padded, logits^T padded, dx)."""
+        B, H, nb = x.shape[0], WT.shape[1], WT.shape[0] // m
+        fused = bp is not None
+        xT, Xm = _NADEFunction._masked(x, m)
+        A = x.new_empty(m + 1, B, H)
+        Gx = x.new_ones(B, m + 1)                             # weights of the slabs: g_i, and 1 for R
+        XG = x.new_empty(m + 1, B, m)                         # Xm weighted by them
+        R = x.new_zeros(B, 1, H)                              # sum of dL/da_i over the pixels after the block
+        dWT, gT_T = x.new_empty(nb * m, H), x.new_empty(nb * m, 1, H)
+        gT = x.new_empty(nb * m, B) if fused else _NADEFunction._padded(g.T, nb * m)
+        if fused:
+            gT[n:] = 0                                        # padding
+        L = x.new_empty(nb * m, 1, B) if fused else None     # the logits
+        dx = x.new_empty(B, nb * m) if need_dx else None
+        mask = torch.ones(m + 1, m, dtype=x.dtype, device=x.device).tril(-1)
+        # every per-block view made once, outside the loop (the loop runs ~100 times per call)
+        A2, Am, T, R0 = A.view(-1, H), A[m], A[:m], R[:, 0]
+        Tm2, Tt, At = T.reshape(-1, H), T.transpose(1, 2), A.transpose(0, 1)
+        Gxm, GxT3, Gx3, XGT = Gx[:, :m], Gx.T[:, :, None], Gx[:, None, :], XG.view(-1, m).T
+        Xs, WTs = Xm.unbind(0), WT.view(nb, m, H).unbind(0)
+        XAs = Xm[:, :m].reshape(nb, -1, m).unbind(0)
+        V4s, gTs, gT_Ts = V4.view(nb, m, 1, H).unbind(0), gT.view(nb, m, B).unbind(0), gT_T.view(nb, m, 1, H).unbind(0)
+        if fused:
+            Ls, bps, xTs = L.view(nb, m, 1, B).unbind(0), bp.view(nb, m, 1, 1).unbind(0), xT.view(nb, m, B).unbind(0)
+        for k in reversed(range(nb)):
+            torch.mm(XAs[k], WTs[k], out=Tm2)
+            T += runs[k]
+            T.tanh_()                                         # T_i = tanh(a_i / 2), as in forward
+            G = gTs[k]
+            if fused:                                         # g_i = sigma(logit_i) - x_i (w = 1)
+                torch.baddbmm(bps[k], V4s[k], Tt, alpha=2, out=Ls[k])   # b_i + V_i . 1 / 2 + V_i . T_i / 2
+                torch.sigmoid(Ls[k][:, 0], out=G)
+                G -= xTs[k]
+                if (k + 1) * m > n:
+                    G[n - k * m:] = 0                         # padding
+            Gxm.copy_(G.T)
+            torch.bmm(G[:, None, :], T, out=gT_Ts[k])         # sum_b g_bi T_bi
+            torch.ops.aten.tanh_backward.grad_input(V4s[k], T, grad_input=T)  # V_i (1 - T_i^2) / 4
+            Am.copy_(R0)                                      # slab m: dL/da summed after the block
+            # dW[:, j] = sum_b x_bj sum_{i>j} g_bi (dlogit_i/da_bi): slabs t > j of the block, and slab m
+            torch.mul(Xs[k], GxT3, out=XG)
+            torch.mm(XGT, A2, out=dWT[k * m:(k + 1) * m])
+            if dx is not None:                                # dL/dx_j = W[:, j] . sum_{i>j} dL/da_i
+                dXm = torch.mm(A2, WTs[k].T).view(m + 1, B, m)
+                dx[:, k * m:(k + 1) * m] = (dXm * (mask[:, None, :] * GxT3)).sum(0) * 2
+            torch.bmm(Gx3, At, out=R)                         # R for the block before
+        return dWT, R0, gT_T[:, 0], gT, None if L is None else L[:, 0], dx
+
+    @staticmethod
+    def _block_starts(x, WT, c, m):
+        """a_s / 2 at every block start s (blocks, B, H): c / 2 plus the blocks before, one product."""
+        B, H, nb = x.shape[0], WT.shape[1], WT.shape[0] // m
+        xp = x.new_zeros(B, nb * m)
+        xp[:, :x.shape[1]] = x
+        runs = x.new_empty(nb, B, H)
+        runs[0] = c / 2
+        torch.bmm(xp.view(B, nb, m)[:, :-1].transpose(0, 1), WT[:-m].view(nb - 1, m, H), out=runs[1:])
+        for k in range(1, nb):
+            runs[k] += runs[k - 1]
+        return runs
+
+    @staticmethod
+    def forward(ctx, x, W, c, V, b, block: int, fuse: bool | None = None):
+        B, n = x.shape
+        m = block
+        nb = -(-n // m)
+        if fuse is None:
+            fuse = any(ctx.needs_input_grad[1:])
+        fuse = fuse and not ctx.needs_input_grad[0]
+        WT = _NADEFunction._padded(W.T / 2, nb * m)          # W^T / 2, zero-padded
+        Vp = _NADEFunction._padded(V, nb * m)
         b_half = torch.addcmul(b, V.sum(1), torch.tensor(0.5, dtype=x.dtype))   # b_i + V_i . 1 / 2
-        return torch.add(b_half, VT[:n, 0].T, alpha=0.5, out=x.new_empty(B, n))  # b_i + V_i . h_i
+        parts = _chunks(B)
+        ctx.block, ctx.fused, ctx.parts = block, fuse, parts
+        if not fuse:
+            out = _in_parallel(_NADEFunction._forward_chunk, [(x[p], WT, Vp, c, m) for p in parts])
+            ctx.runs = [r for _, r in out]
+            ctx.save_for_backward(x, W, V)
+            VT = torch.cat([v for v, _ in out], 1)
+            return torch.add(b_half, VT[:n].T, alpha=0.5, out=x.new_empty(B, n))  # b_i + V_i . h_i
+
+        V4 = (Vp / 4)[:, None, :]
+        bp = _NADEFunction._padded(b_half, nb * m)
+
+        def sweep(xc):
+            runs = _NADEFunction._block_starts(xc, WT, c, m)
+            return runs, _NADEFunction._backward_chunk(xc, None, WT, V4, runs, m, False, bp, n)
+
+        out = _in_parallel(sweep, [(x[p],) for p in parts])
+        ctx.runs = [r for r, _ in out]
+        dWT = sum(o[0] for _, o in out)
+        gT = torch.cat([o[3] for _, o in out], 1)[:n]
+        gsum = gT.sum(1)
+        ctx.grads = (dWT[:n].T, sum(o[1].sum(0) for _, o in out),
+                     (sum(o[2] for _, o in out)[:n] + gsum[:, None]).mul_(0.5), gsum)
+        ctx.save_for_backward(x, W, V, gT)
+        return torch.cat([o[4] for _, o in out], 1)[:n].T.contiguous()
 
     @staticmethod
     def backward(ctx, g):
-        x, W, V, runs = ctx.saved_tensors
+        x, W, V, *rest = ctx.saved_tensors
         B, n = x.shape
-        H, m = W.shape[0], ctx.block
-        Xm, WT, mask = _NADEFunction._operands(x, W, m)
-        nb = Xm.shape[0]
-        gT = _NADEFunction._padded(g.T, nb * m)               # (padded n, B): g_i = dL/dlogit_i
+        if ctx.fused:
+            G = rest[0].T                                     # sigma(logit) - x
+            w = (g * G).sum() / (G * G).sum().clamp_min(torch.finfo(G.dtype).tiny)
+            if (g - w * G).abs().max() <= 16 * torch.finfo(g.dtype).eps * w.abs():
+                _NADEFunction.last_backward = "fused"
+                return (None, *(t * w for t in ctx.grads), None, None)
+        _NADEFunction.last_backward = "recomputed"
+        m = ctx.block
+        nb = -(-n // m)
+        WT = _NADEFunction._padded(W.T / 2, nb * m)
         V4 = _NADEFunction._padded(V / 4, nb * m)[:, None, :]
-        A = x.new_empty(m + 1, B, H)
-        R = x.new_zeros(B, H)                                 # sum of dL/da_i over the pixels after the block
-        dWT, gT_T = x.new_empty(nb * m, H), x.new_empty(nb * m, 1, H)
-        dx = x.new_empty(B, nb * m) if ctx.needs_input_grad[0] else None
-        for k in reversed(range(nb)):
-            s, g_blk = k * m, gT[k * m:(k + 1) * m]
-            T = A[:m]
-            A[m] = R                                          # slab m: dL/da summed after the block
-            torch.mm(Xm[k, :m].reshape(-1, m), WT[s:s + m], out=T.view(-1, H))
-            T += runs[k]
-            torch.tanh(T, out=T)                              # T_i = tanh(a_i / 2), as in forward
-            torch.bmm(g_blk[:, None, :], T, out=gT_T[s:s + m])   # sum_b g_bi T_bi
-            torch.ops.aten.tanh_backward.grad_input(V4[s:s + m], T, grad_input=T)  # V_i (1 - T_i^2) / 4
-            T.mul_(g_blk[:, :, None])                         # dL/da_i = g_i V_i h_i (1 - h_i)
-            # dW[:, j] = sum_b x_bj sum_{i>j} dL/da_bi: slabs t > j of the block, and slab m (all after it)
-            torch.mm(Xm[k].view(-1, m).T, A.view(-1, H), out=dWT[s:s + m])
-            if dx is not None:                                # dL/dx_j = W[:, j] . sum_{i>j} dL/da_i
-                dXm = torch.mm(A.view(-1, H), WT[s:s + m].T).view(m + 1, B, m)
-                dx[:, s:s + m] = (dXm * mask[:, None, :]).sum(0) * 2
-            torch.sum(A, 0, out=R)                            # R for the block before
-        dc = R.sum(0)
-        dV = (gT_T[:n, 0] + g.sum(0)[:, None]).mul_(0.5)      # dV_i = sum_b g_bi (1 + T_bi) / 2
-        return None if dx is None else dx[:, :n], dWT[:n].T, dc, dV, g.sum(0), None
+        need_dx = ctx.needs_input_grad[0]
+        out = _in_parallel(_NADEFunction._backward_chunk,
+                           [(x[p], g[p], WT, V4, r, m, need_dx) for p, r in zip(ctx.parts, ctx.runs)])
+        dWT = sum(o[0] for o in out)
+        dc = sum(o[1].sum(0) for o in out)
+        dV = (sum(o[2] for o in out)[:n] + g.sum(0)[:, None]).mul_(0.5)   # dV_i = sum_b g_bi (1 + T_bi) / 2
+        dx = torch.cat([o[5] for o in out])[:, :n] if need_dx else None
+        return dx, dWT[:n].T, dc, dV, g.sum(0), None, None
 
 
 class NADE(AutoregressiveModel):
@@ -173,7 +323,7 @@ class NADE(AutoregressiveModel):
         """Logits of p(x_i = 1 | x_<i) for every i, ``(B, n)``, in O(nH) per example."""
         W, c, V, b = self._ordered()
         xo = x if self._natural else x[:, self.order]
-        logits = _NADEFunction.apply(xo.contiguous(), W, c, V, b, self.block)
+        logits = _NADEFunction.apply(xo.contiguous(), W, c, V, b, self.block, torch.is_grad_enabled())
         if self._natural:
             return logits
         out = torch.empty_like(logits)
