@@ -453,8 +453,16 @@ def _check_content(pg, fail, notes: list[str]) -> None:
     details = pg.locator(".bd-article details, body:not(:has(.bd-article)) details")
     for i in range(details.count()):
         d = details.nth(i)
-        if not d.evaluate("d => d.open"):
+        for _ in range(2):   # a second try: an explorer rendering above may move the summary mid-click
+            if d.evaluate("d => d.open"):
+                break
             d.locator(":scope > summary").click()
+            try:
+                d.evaluate("d => new Promise((ok, no) => { const t0 = Date.now(); (function poll() {"
+                           " if (d.open) ok(true); else if (Date.now() - t0 > 2000) no(new Error('closed'));"
+                           " else setTimeout(poll, 50); })(); })")
+            except Exception:  # noqa: BLE001 - reported below if it stays closed
+                pass
         body_visible = d.evaluate("d => [...d.children].some(c => c.tagName !== 'SUMMARY' && "
                                   "c.checkVisibility({opacityProperty: true, visibilityProperty: true}))")
         if not (d.evaluate("d => d.open") and body_visible):
