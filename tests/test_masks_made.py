@@ -120,15 +120,17 @@ import subprocess  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from arlib.widgets import MadeMaskExplorer  # noqa: E402
+from arlib.widgets.base import _inline  # noqa: E402
 
 JS = Path(__file__).resolve().parents[1] / "arlib" / "widgets" / "made_masks.js"
 
 
 def _js_math() -> str:
+    """The explorer's math section, with models.js (its Mulberry32) inlined as the bundle does."""
     src = JS.read_text()
     start = src.index("// ---------------------------------------------------------------- the math")
     end = src.index("// ---------------------------------------------------------------- the page")
-    return src[start:end]
+    return _inline("models", "models") + "\n" + src[start:end]
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the explorer's JavaScript")

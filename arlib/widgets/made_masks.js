@@ -1,27 +1,17 @@
 // MadeMaskExplorer: MADE's degrees, masks and the DAG they imply, computed in the page.
 // The masks follow arlib/masks.py exactly; Mulberry32 below is the same generator as
-// arlib.masks.Mulberry32, so a seed gives the same orderings and degrees in both.
+// arlib.masks.Mulberry32 (models.js), so a seed gives the same orderings and degrees in both.
 import * as draw from "./draw.js";
+import * as models from "./models.js";   // models.mulberry32: arlib.masks.Mulberry32
 
 const MAX_D = 12, MAX_LAYERS = 4, MAX_WIDTH = 16;
 const HOT = "#e4572e";
 
 // ---------------------------------------------------------------- the math (as arlib.masks)
 
-// Mulberry32: next() returns the next float in [0, 1), an exact multiple of 2^-32.
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return function next() {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // Degrees [m0, m1, ..., mL] (m0[d] = 1-based position of input d in the ordering) and the order.
 function madeDegrees(D, hidden, ordering, seed, custom) {
-  const next = mulberry32(seed);
+  const next = models.mulberry32(seed);
   let order;
   if (ordering === "random") {
     const u = Array.from({ length: D }, () => next());
