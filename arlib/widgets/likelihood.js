@@ -86,7 +86,7 @@ function render({ model, el }) {
   const CW = 360, CH = 200;
   const curve = draw.el("canvas", { width: CW, height: CH, class: "arlib-canvas" });
   const cctx = curve.getContext("2d");
-  const curveNode = draw.el("figure", { class: "arlib-figure" }, [curve, draw.el("figcaption", {
+  const curveNode = draw.el("figure", { class: "arlib-figure", style: { maxWidth: `${CW + 2}px` } }, [curve, draw.el("figcaption", {
     text: "running total of -log p, pixel by pixel in the model's order (raster for all but MADE)" })]);
 
   box.append(draw.el("div", { class: "arlib-row" }, [
