@@ -10,6 +10,7 @@ from arlib.data import load_binarized_mnist
 from arlib.exercises import ExerciseError, ch12
 from arlib.lessons.gaussian_ar import GaussianAR, banana, banana_log_prob, fit_gaussian_ar
 from arlib.models import FVSBN, MADE, IndependentBernoulli
+from arlib.train import evaluate
 
 
 @pytest.fixture
@@ -195,3 +196,15 @@ def test_check_sequential_steps():
     ch12.check_sequential_steps(3072, 3072, 1)
     with pytest.raises(ExerciseError, match="caching"):
         ch12.check_sequential_steps(3072, 1, 1)
+
+
+def test_the_evaluation_zoo_is_judged_by_a_likelihood_check():
+    """Chapter 12, exercise 6: the solution's likelihood check passes; a reader who trusts every split fails."""
+    held_out = load_binarized_mnist("valid", n=800)[400:]
+
+    def suspicious(model, images, margin=10.0):
+        return evaluate(model, images).nll < evaluate(model, held_out).nll - margin
+
+    assert ch12.check_evaluation_zoo(suspicious).startswith("Correct")
+    with pytest.raises(ExerciseError, match="overlaps the training images"):
+        ch12.check_evaluation_zoo(lambda model, images: False)

@@ -6,10 +6,13 @@ import math
 import torch
 
 from arlib.book.results import noise_floor
+from arlib.data import load_binarized_mnist
 from arlib.exercises import ExerciseError, passed
+from arlib.models import FVSBN
+from arlib.train import fit
 
 __all__ = ["check_conversions", "check_binarize", "check_noise_floor", "check_log_conditionals",
-           "check_sequential_steps"]
+           "check_sequential_steps", "evaluation_zoo", "check_evaluation_zoo"]
 
 
 def check_conversions(mnist_bits_per_dim: float, cifar_nats_per_image: float) -> str:
@@ -117,3 +120,46 @@ def check_sequential_steps(naive_pixelcnn: int, cached_pixelcnn: int, latent: in
     if wrong:
         raise ExerciseError("; ".join(wrong))
     return passed(f"{D}, {D} and 1: ancestral sampling of an autoregressive model is sequential in the dimensions")
+
+
+# ---- exercise 6: a bug zoo of evaluations ------------------------------------------------------------------
+
+
+def evaluation_zoo(n_train: int = 1000, n: int = 400) -> tuple[FVSBN, dict]:
+    """Exercise 6: an FVSBN trained (over-trained) on the first ``n_train`` training images, and the "test
+    sets" of four evaluation routines, ``n`` images each: name -> (images, overlaps the training images?).
+    Two are what public code has shipped: the training images under another name, and a mix of both."""
+    train = load_binarized_mnist("train", n=n_train)
+    model = FVSBN(784)
+    fit(model, train, epochs=10, batch_size=100, lr=3e-2, seed=0, progress=False)
+    test = load_binarized_mnist("test", n=2 * n)
+    valid = load_binarized_mnist("valid", n=n)
+    g = torch.Generator().manual_seed(0)
+    mixed = torch.cat([test[n : n + n // 2], train[: n - n // 2]])[torch.randperm(n, generator=g)]
+    zoo = {
+        "the test split": (test[:n], False),
+        "the validation split": (valid, False),
+        "training images loaded as 'test'": (train[torch.randperm(n_train, generator=g)[:n]], True),
+        "test and training images shuffled together": (mixed, True),
+    }
+    return model.eval(), zoo
+
+
+def check_evaluation_zoo(suspicious) -> str:
+    """Exercise 6: ``suspicious(model, images) -> bool`` must say, for each "test set" of ``evaluation_zoo``,
+    whether it overlaps the images the model was trained on, from the model's likelihoods alone."""
+    model, zoo = evaluation_zoo()
+    wrong = []
+    for name, (images, truth) in zoo.items():
+        try:
+            got = suspicious(model, images)
+        except Exception as err:  # noqa: BLE001 - report any failure of the reader's code
+            raise ExerciseError(f"suspicious(model, {name!r}) raised {type(err).__name__}: {err}") from err
+        if not isinstance(got, bool) and not (isinstance(got, torch.Tensor) and got.numel() == 1):
+            raise ExerciseError(f"suspicious should return True or False, got {got!r} for {name!r}")
+        if bool(got) != truth:
+            wrong.append(f"{name!r} {'overlaps' if truth else 'does not overlap'} the training images, but "
+                         f"suspicious() says it {'does not' if truth else 'does'}")
+    if wrong:
+        raise ExerciseError("; ".join(wrong))
+    return passed("every evaluation judged right: a likelihood check catches a test set that is the training set")
