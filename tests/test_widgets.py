@@ -51,6 +51,8 @@ def test_every_explorer_bundles_and_writes_a_readout(cls) -> None:
     esm = cls._esm
     assert cls.__dict__.get("_js_file"), f"{cls.__name__} has no _js_file"
     assert "export default" in esm and not base.DRAW_IMPORT.search(esm)
+    # no import left for the page to resolve: anywidget loads the module from a blob URL
+    assert not re.search(r"^\s*import\b", esm, re.MULTILINE), f"{cls.__name__}: an import was not inlined"
     # the browser test finds explorers by class and reads data-readout
     assert "draw.root(" in esm or "arlib-explorer" in esm.split("// ---- ")[-1]
     assert "draw.setReadout(" in esm or "dataset.readout" in esm.split("// ---- ")[-1]

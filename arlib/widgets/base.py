@@ -79,6 +79,10 @@ def bundle(js_path: Path) -> str:
     if not HELPER_IMPORT.search(source):
         return source  # an explorer that needs no shared helpers
     inlined = HELPER_IMPORT.sub(lambda m: _inline(m.group(1), m.group(2)), source)
+    left = re.search(r'^\s*import\b.*$', inlined, re.MULTILINE)
+    if left:   # the page could not resolve it (anywidget loads the module from a blob URL)
+        raise ValueError(f"{js_path.name}: cannot inline {left.group(0).strip()!r}; write it exactly as "
+                         'import * as NAME from "./NAME.js"; with nothing after the semicolon')
     return inlined + f"\n// ---- end of {js_path.name} ----\n"
 
 

@@ -2,7 +2,7 @@
 // The masks follow arlib/masks.py exactly; Mulberry32 below is the same generator as
 // arlib.masks.Mulberry32 (models.js), so a seed gives the same orderings and degrees in both.
 import * as draw from "./draw.js";
-import * as models from "./models.js";   // models.mulberry32: arlib.masks.Mulberry32
+import * as models from "./models.js";
 
 const MAX_D = 12, MAX_LAYERS = 4, MAX_WIDTH = 16;
 const HOT = "#e4572e";
