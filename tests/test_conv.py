@@ -140,7 +140,6 @@ def test_checker_causal_mask():
 # ---- the filter explorer (arlib.widgets.FilterExplorer) ----
 import json  # noqa: E402
 import shutil  # noqa: E402
-import subprocess  # noqa: E402
 
 from arlib.widgets import FilterExplorer  # noqa: E402
 
@@ -179,17 +178,8 @@ def test_filter_explorer_input_checks(kwargs, msg):
         FilterExplorer(**kwargs)
 
 
-def _run_js(esm: str, exports: str, script: str, tmp_path) -> object:
-    """Import the explorer's bundled front end in node (its helpers exported too) and run ``script``."""
-    (tmp_path / "bundle.mjs").write_text(esm + f"\nexport {{ {exports} }};\n")
-    (tmp_path / "main.mjs").write_text(f'import {{ {exports} }} from "./bundle.mjs";\n{script}\n')
-    out = subprocess.run(["node", str(tmp_path / "main.mjs")], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
-
-
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_filter_js_computes_what_pytorch_computes(tmp_path):
+def test_filter_js_computes_what_pytorch_computes(run_js):
     x, y = _digits()
     w = FilterExplorer(x, labels=y)
     state = w.get_state()
@@ -198,7 +188,7 @@ def test_filter_js_computes_what_pytorch_computes(tmp_path):
     script = (f"const digits = {json.dumps(state['digits'])}; const probes = {json.dumps(state['probes'])};\n"
               f"const cases = {json.dumps(cases)};\n"
               "console.log(JSON.stringify(cases.map(([d, k]) => checksum(convolve(digits[d], k), probes))));")
-    page = _run_js(FilterExplorer._esm, "convolve, checksum", script, tmp_path)
+    page = run_js(FilterExplorer._esm, "convolve, checksum", script)
     for (d, k), got in zip(cases, page):
         want = FilterExplorer.expected_readout(state, {"digit": d, "kernel": k})
         assert set(got) == set(want)

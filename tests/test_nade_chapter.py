@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 
 import matplotlib
 import numpy as np
@@ -33,27 +32,18 @@ def _digits(k: int = 3, seed: int = 1) -> torch.Tensor:
     return (torch.rand(k, 784, generator=g) < 0.3).float()
 
 
-def _run_js(esm: str, exports: str, script: str, tmp_path) -> object:
-    """Import the explorer's bundled front end in node (its helpers exported too) and run ``script``."""
-    (tmp_path / "bundle.mjs").write_text(esm + f"\nexport {{ {exports} }};\n")
-    (tmp_path / "main.mjs").write_text(f'import {{ {exports} }} from "./bundle.mjs";\n{script}\n')
-    out = subprocess.run(["node", str(tmp_path / "main.mjs")], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
-
-
 CASES = [(0, 0, 1), (0, 300, 16), (1, 783, 40), (2, 57, 7), (2, 500, 40), (1, 1, 3)]
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-def test_page_math_is_pytorchs(tmp_path):
+def test_page_math_is_pytorchs(run_js):
     model, x = _model(), _digits()
     w = NadeWeightsExplorer(model, x, max_units=40)
     state = w.get_state()
     script = (f"const state = {json.dumps({k: state[k] for k in ('units', 'W16', 'V16', 'c', 'b', 'digits', 'logits')})};\n"
               f"const net = prepare(state);\nconst cases = {json.dumps(CASES)};\n"
               "console.log(JSON.stringify(cases.map(([d, p, s]) => readoutOf(net, d, p, s))));")
-    page = _run_js(NadeWeightsExplorer._esm, "prepare, readoutOf", script, tmp_path)
+    page = run_js(NadeWeightsExplorer._esm, "prepare, readoutOf", script)
     md = model.double()
     with torch.no_grad():
         logits = md(x.double())

@@ -153,13 +153,7 @@ function render({ model, el }) {
 
   function drawBars(r, label) {
     svg.replaceChildren();
-    const make = (tag, attrs, text) => {
-      const e = document.createElementNS(NS, tag);
-      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-      if (text !== undefined) e.textContent = text;
-      svg.append(e);
-      return e;
-    };
+    const make = draw.svgMaker(svg);
     make("text", { x: 0, y: 12, "font-size": 11, fill: "#555" }, "class");
     make("text", { x: 36 + barW + 6, y: 12, "font-size": 11, fill: "#555" }, "P");
     make("text", { x: 36 + barW + 52, y: 12, "font-size": 11, fill: "#555" }, "logit");

@@ -190,6 +190,20 @@ export function imageGrid({ images, rows, cols, ncol = 8, scale = 3, gap = 2, vm
   return { node, canvas, draw: paint };
 }
 
+// ---------------------------------------------------------------- SVG
+
+// make = svgMaker(svg): make(tag, attrs, text) creates an SVG element with those attributes (and
+// text), appends it to svg and returns it.
+export function svgMaker(parent) {
+  return (tag, attrs = {}, text) => {
+    const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    parent.append(e);
+    return e;
+  };
+}
+
 // ---------------------------------------------------------------- layer graph
 
 // Units in layers (bottom = inputs, top = outputs) and the connections between consecutive

@@ -136,13 +136,7 @@ function render({ model, el }) {
     const svg = document.createElementNS(NS, "svg");
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
-    const make = (tag, attrs, text) => {
-      const e = document.createElementNS(NS, tag);
-      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-      if (text !== undefined) e.textContent = text;
-      svg.append(e);
-      return e;
-    };
+    const make = draw.svgMaker(svg);
     const left = 78;
     const pos = (l, i) => [left + ((i + 0.5) * (width - left - 8)) / sizes[l], height - pad - 8 - l * rowH];
     const names = sizes.map((_, l) => (l === 0 ? "inputs" : l === sizes.length - 1 ? "outputs" : `hidden ${l}`));

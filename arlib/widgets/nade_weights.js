@@ -165,13 +165,7 @@ function render({ model, el }) {
     const svg = document.createElementNS(NS, "svg");
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
-    const make = (tag, attrs, text) => {
-      const e = document.createElementNS(NS, tag);
-      for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-      if (text !== undefined) e.textContent = text;
-      svg.append(e);
-      return e;
-    };
+    const make = draw.svgMaker(svg);
     const K = r.shown, w = (width - left - 4) / K;
     const rows = [["c_k (a_1: the start)", net.c.slice(0, K)], ["a_ik = c_k + W_k,<i x_<i", r.a],
       ["V_ik h_ik (share of logit)", r.parts]];
