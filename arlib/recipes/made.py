@@ -17,15 +17,20 @@ NOTES = ("Paper (its code release's MNIST command): Adagrad lr 0.01, minibatch 1
          "epochs at 90.48 validation nats; Adagrad's shrinking steps went further.")
 
 
-def build() -> MADE:
-    """MADE with one hidden layer of 8000 ReLUs, raster order, a single mask, direct connection, its
-    hidden and output weights initialised orthogonally (seeded), the direct connection at zero."""
-    model = MADE(784, [8000], num_masks=1, ordering="natural", seed=0, direct=True)
-    g = torch.Generator().manual_seed(0)
+def orthogonal_init(model: MADE, seed: int = 0) -> MADE:
+    """Initialise the hidden and output weights of ``model`` orthogonally (seeded), as the paper's code
+    release does; the direct connection stays at zero.  Returns ``model``."""
+    g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for layer in model.layers:
             nn.init.orthogonal_(layer.weight, generator=g)
     return model
+
+
+def build() -> MADE:
+    """MADE with one hidden layer of 8000 ReLUs, raster order, a single mask, direct connection, its
+    hidden and output weights initialised orthogonally (seeded), the direct connection at zero."""
+    return orthogonal_init(MADE(784, [8000], num_masks=1, ordering="natural", seed=0, direct=True))
 
 
 SHORT = dict(epochs=1, max_steps=150, batch_size=100, lr=1e-3, seed=0, n_train=15_000, n_valid=1_000)
