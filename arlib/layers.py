@@ -37,6 +37,17 @@ def frozen_steps(model: nn.Module):
         for layer in layers:
             layer._steps = None
 
+
+def channels_last(x: torch.Tensor) -> torch.Tensor:
+    """``x`` ``(B, C, H, W)`` stored channels-last, as ``(B, H, W, C)`` in memory (same values, same
+    shape).  Convolutions keep that layout, and oneDNN's CPU kernels run faster on it than on
+    ``(B, C, H, W)`` (no reordering per call); a 1 x 1 convolution becomes a plain matrix product.
+    A one-channel input is copied too: its channel stride becomes 1, so the first layer's output
+    (and everything after it) is channels-last as well."""
+    if x.stride(1) == 1 and x.is_contiguous(memory_format=torch.channels_last):
+        return x
+    return torch.empty_like(x, memory_format=torch.channels_last).copy_(x)
+
 # ---- MaskedLinear (chapter 6) ----
 
 
@@ -118,8 +129,11 @@ class MaskedConv2d(nn.Conv2d):
     arguments; ``weight`` keeps the full k x k kernel (masked taps get zero gradient).
 
     Efficiency: the rows of the kernel below the centre are all zero, so the forward pass crops the
-    kernel to its top k // 2 + 1 rows (a third fewer multiply-adds for k = 3, 43 % for k = 7) and
-    multiplies in the mask once per call (a tiny tensor next to the activations).
+    kernel to its top k // 2 + 1 rows (a third fewer multiply-adds for k = 3, 43 % for k = 7), pads
+    the input only on the sides the kernel can see (top, left, right) and multiplies in the mask once
+    per call (a tiny tensor next to the activations).  A 1 x 1 type-B kernel with one colour group
+    masks nothing: it skips the product, and on channels-last maps (``channels_last``) it is one
+    matrix product over the channels (``F.linear``), 2-3x faster than the convolution on a CPU.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str,
@@ -129,6 +143,7 @@ class MaskedConv2d(nn.Conv2d):
         self.mask_type = mask_type
         self.colour_groups = colour_groups
         self.register_buffer("mask", mask, persistent=False)
+        self.unmasked = bool(mask.all())   # a 1 x 1 type-B kernel with one colour group
         self._steps = None
 
     @property
@@ -164,11 +179,14 @@ class MaskedConv2d(nn.Conv2d):
         return torch.addmm(self.bias, patch, matrix)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight = self.weight if self.unmasked else self.masked_weight()
         p = self.kernel_size[0] // 2
-        # padding p on all sides with a kernel of p + 1 rows gives H + p output rows; output row i
-        # sees input rows i - p .. i, so the first H rows are the masked 'same' convolution.
-        y = F.conv2d(x, self.masked_weight(), self.bias, padding=p)
-        return y[:, :, : x.shape[-2]] if p else y
+        if not p and x.is_contiguous(memory_format=torch.channels_last):
+            # (B, H, W, C_in) in memory: a 1 x 1 convolution is (B H W, C_in) x (C_in, C_out)
+            return F.linear(x.permute(0, 2, 3, 1), weight.flatten(1), self.bias).permute(0, 3, 1, 2)
+        # Output row r reads input rows r - p .. r with the kernel's p + 1 rows: pad p rows on top
+        # and p columns on each side (padding the bottom too and dropping rows costs a copy).
+        return F.conv2d(F.pad(x, (p, p, p, 0)) if p else x, weight, self.bias)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", mask_type={self.mask_type!r}, colour_groups={self.colour_groups}"
@@ -192,7 +210,8 @@ class StackConv2d(nn.Conv2d):
 
     Efficiency: the kept taps form the top rows (vertical) or the left columns (horizontal) of the
     kernel, so the forward pass crops the kernel to them and pads the input only on the sides the
-    kernel can see (top and both sides; left): a 5 x 5 vertical layer does 15 taps, not 25.
+    kernel can see (top and both sides; left): a 5 x 5 vertical layer does 15 taps, not 25.  On
+    channels-last maps (``channels_last``) the masked kernel is laid out channels-last too.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stack: str, first: bool,
@@ -243,11 +262,12 @@ class StackConv2d(nn.Conv2d):
         c = self.kernel_size[1] // 2
         # Output (r, s) reads rows r - c .. r - c + kept - 1 (vertical) or columns s - c .. s - c + kept - 1
         # (horizontal) of the input: pad c on top (left) and keep the first H rows (W columns).
+        weight = self.masked_weight()
+        if x.is_contiguous(memory_format=torch.channels_last):   # the kernel in the maps' layout: a faster backward
+            weight = channels_last(weight)
         if self.stack == "vertical":
-            y = F.conv2d(F.pad(x, (c, c, c, 0)), self.masked_weight(), self.bias)
-            return y[:, :, :H]
-        y = F.conv2d(F.pad(x, (c, 0, 0, 0)), self.masked_weight(), self.bias)
-        return y[:, :, :, :W]
+            return F.conv2d(F.pad(x, (c, c, c, 0)), weight, self.bias)[:, :, :H]
+        return F.conv2d(F.pad(x, (c, 0, 0, 0)), weight, self.bias)[:, :, :, :W]
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", stack={self.stack!r}, first={self.first}"

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from arlib.layers import GatedBlock, StackConv2d, gated_activation
+from arlib.layers import GatedBlock, StackConv2d, channels_last, gated_activation
 from arlib.lessons import counting
 from arlib.masks import horizontal_mask, stack_mask_offsets, vertical_mask
 from arlib.models import GatedPixelCNN
@@ -57,6 +57,29 @@ def test_stack_conv_equals_full_masked_convolution(stack, first, k):
     pad = (k // 2, k // 2) if stack == "vertical" else (0, k // 2)
     ref = F.conv2d(x, conv.weight * conv.mask, conv.bias, padding=pad)  # the plain 'same' masked convolution
     torch.testing.assert_close(conv(x), ref)
+    torch.testing.assert_close(conv(channels_last(x)), ref)        # channels-last maps, channels-last kernel
+
+
+def test_channels_last_forward_equals_the_plain_layout():
+    """GatedPixelCNN runs channels-last inside; the logits and gradients are those of the plain layout."""
+    torch.manual_seed(0)
+    model = GatedPixelCNN(channels=4, n_layers=3, kernel_size=3, first_kernel_size=5, height=6, width=5).double()
+    x = torch.bernoulli(torch.full((3, 1, 6, 5), 0.5, dtype=torch.float64))
+    got = model(x)
+    got.sum().backward()
+    params = [p for p in model.parameters() if p.grad is not None]
+    grads = [p.grad.clone() for p in params]
+    model.zero_grad()
+    v = h = x * 2.0 - 1.0           # the forward pass again, on (B, C, H, W) maps throughout
+    skip = 0.0
+    for block in model.blocks:
+        v, h, s = block(v, h)
+        skip = skip + s
+    want = model.head(skip)
+    torch.testing.assert_close(got, want)
+    want.sum().backward()
+    for p, g in zip(params, grads):
+        torch.testing.assert_close(p.grad, g)
 
 
 def test_first_vertical_layer_is_a_shifted_convolution():

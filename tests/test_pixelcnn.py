@@ -2,7 +2,9 @@
 and the three samplers drawing the same images for the same seed."""
 import pytest
 import torch
+import torch.nn.functional as F
 
+from arlib.layers import MaskedConv2d, channels_last
 from arlib.lessons import counting
 from arlib.masks import conv_mask
 from arlib.models import PixelCNN
@@ -127,6 +129,25 @@ def test_channels_last_gives_the_same_log_prob():
     want = m.log_prob(x)
     m = m.to(memory_format=torch.channels_last)
     torch.testing.assert_close(m.log_prob(x.contiguous(memory_format=torch.channels_last)), want)
+
+
+@pytest.mark.parametrize("k, mask_type, groups", [(1, "B", 1), (1, "B", 3), (3, "B", 1), (5, "A", 3), (7, "A", 1)])
+def test_masked_conv_fast_paths_equal_the_plain_masked_convolution(k, mask_type, groups):
+    """Channels-last maps (a 1 x 1 kernel as a matrix product), the one-sided padding and the skipped
+    all-ones mask give the values and gradients of a 'same' convolution with the full masked kernel."""
+    torch.manual_seed(0)
+    conv = MaskedConv2d(6, 9, k, mask_type, groups)
+    x = torch.randn(2, 6, 7, 5)
+    want = F.conv2d(x, conv.weight * conv.mask, conv.bias, padding=k // 2)
+    want.square().sum().backward()
+    grads = [p.grad.clone() for p in (conv.weight, conv.bias)]
+    for maps in (x, channels_last(x)):
+        conv.zero_grad()
+        y = conv(maps)
+        torch.testing.assert_close(y, want)
+        y.square().sum().backward()
+        for p, g in zip((conv.weight, conv.bias), grads):
+            torch.testing.assert_close(p.grad, g)
 
 
 def test_shipped_checkpoint_beats_uniform():

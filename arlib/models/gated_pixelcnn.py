@@ -28,7 +28,7 @@ import math
 import torch
 from torch import nn
 
-from arlib.layers import GatedBlock, frozen_steps, one_thread
+from arlib.layers import GatedBlock, channels_last, frozen_steps, one_thread
 from arlib.models.base import AutoregressiveModel
 
 __all__ = ["GatedPixelCNN"]
@@ -123,7 +123,7 @@ class GatedPixelCNN(AutoregressiveModel):
             cond = self.label_terms(self.check_labels(y, x.shape[0]))
         elif y is not None:
             raise ValueError("this GatedPixelCNN is unconditional (n_classes=None): it takes no labels y")
-        v = h = x * 2.0 - 1.0
+        v = h = channels_last(x * 2.0 - 1.0)
         skip = 0.0
         for l, block in enumerate(self.blocks):
             v, h, s = block(v, h, None if cond is None else cond[l])

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from arlib.layers import MaskedConv2d, frozen_steps, one_thread
+from arlib.layers import MaskedConv2d, channels_last, frozen_steps, one_thread
 from arlib.models.base import AutoregressiveModel
 
 __all__ = ["PixelCNN", "raster_channel_order"]
@@ -105,7 +105,7 @@ class PixelCNN(AutoregressiveModel):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The masked stack's output h (before the 1 x 1 head, after its ReLU), for input values ``x``."""
-        h = self.layers[0](self.scale(x))
+        h = self.layers[0](channels_last(self.scale(x)))
         if self.bottleneck:
             for down, layer, up in zip(self.down, self.layers[1:], self.up):
                 h = h + up(F.relu(layer(F.relu(down(F.relu(h))))))
