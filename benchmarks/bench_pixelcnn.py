@@ -1,9 +1,10 @@
-"""PixelCNN (chapter 9) at the book's settings: training throughput with and without channels_last,
-the cost of applying the masks, and naive vs fast sampling (same seed, same samples).
+"""PixelCNN (chapter 9) at the book's settings: training throughput, the cost of applying the masks,
+and naive vs fast sampling (same seed, same samples).
 
 * training throughput: forward + summed NLL + backward + Adam, batch 64, for the recipe's model and
-  for a model as deep as the reference PixelCNN of PERFORMANCE.md (32 channels, 16 masked layers),
-  and the ratio channels_last / default of each;
+  for a model as deep as the reference PixelCNN of PERFORMANCE.md (32 channels, 16 masked layers)
+  (the models run channels-last inside; ``benchmarks/refbench_pixelcnn.py`` compares them with the
+  references);
 * masks: a forward pass with the masks multiplied in (what ``MaskedConv2d`` does every call) against
   the same convolutions with the masked weights computed beforehand;
 * sampling 100 images: naive (``arlib.sampling.ancestral_sample``: a full pass per pixel, 784
@@ -20,16 +21,14 @@ import torch.nn.functional as F
 
 from arlib.checkpoints import available, load_model
 from arlib.data import load_binarized_mnist
+from arlib.layers import channels_last
 from arlib.models import PixelCNN
 from arlib.recipes import pixelcnn
 from arlib.sampling import ancestral_sample
 from benchmarks.common import Row, median_time
 
 
-def _train_rate(model, x, repeats: int, channels_last: bool) -> float:
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
+def _train_rate(model, x, repeats: int) -> float:
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
 
@@ -47,10 +46,9 @@ def _premasked_forward(model, x):
     ws = [(layer.masked_weight().detach(), layer.bias, layer.kernel_size[0] // 2) for layer in model.layers]
 
     def fwd():
-        h = model.scale(x)
-        for i, (w, b, p) in enumerate(ws):
-            y = F.conv2d(h, w, b, padding=p)[:, :, : x.shape[-2]]
-            h = F.relu(y)
+        h = channels_last(model.scale(x))
+        for w, b, p in ws:
+            h = F.relu(F.conv2d(F.pad(h, (p, p, p, 0)), w, b))
         return model.head[1](F.relu(model.head[0](h)))
 
     return fwd
@@ -65,14 +63,9 @@ def run(quick: bool = False) -> list[Row]:
     settings = [("book: 32 ch, 8 layers (7x7 A + 3x3 B)", pixelcnn.build),
                 ("reference depth: 32 ch, 16 layers", lambda: PixelCNN(channels=32, n_layers=16, first_kernel_size=7))]
     for name, build in settings:
-        rate = {}
-        for cl in (False, True):
-            torch.manual_seed(0)
-            rate[cl] = _train_rate(build(), x, repeats, cl)
-            rows.append(Row("PixelCNN training throughput", f"{name}{', channels_last' if cl else ''}", rate[cl],
-                            "images/s", f"batch 64; {threads} threads; reference PixelCNN: 538 img/s on 2 threads"))
-        rows.append(Row("PixelCNN training throughput", f"{name}: channels_last / default", rate[True] / rate[False],
-                        "x", "ratio taken in this run (> 1: channels_last is faster)"))
+        torch.manual_seed(0)
+        rows.append(Row("PixelCNN training throughput", name, _train_rate(build(), x, repeats), "images/s",
+                        f"batch 64; {threads} threads"))
 
     torch.manual_seed(0)
     model = pixelcnn.build().eval()
