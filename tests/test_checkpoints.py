@@ -1,9 +1,10 @@
 import pytest
 import torch
+from safetensors.torch import load_file
 
 import arlib.checkpoints as ck
 from arlib.book.results import CHECK, check_nll
-from arlib.models import IndependentBernoulli
+from arlib.models import MADE, IndependentBernoulli
 
 
 def test_round_trip_and_hash_check(tmp_path):
@@ -42,3 +43,58 @@ def test_shipped_checkpoint_reproduces_its_recorded_nll(name):
     full = entry["info"].get("test_nll_nats")
     if full is not None:        # the subset is a fair sample: within 4 standard errors of the full figure
         assert abs(live - full) < 4 * 30 / CHECK["n"] ** 0.5 + 0.5, (name, live, full)
+
+
+def _small_made():
+    """A MADE(20, [30]) with one all-zero weight row, and binary data to score it on."""
+    torch.manual_seed(0)
+    m = MADE(20, [30]).eval()
+    with torch.no_grad():
+        m.layers[0].weight[3].zero_()
+    return m, (torch.rand(256, 20) < 0.3).float()
+
+
+def test_int8_round_trip(tmp_path):
+    m, x = _small_made()
+    state = m.state_dict()
+    paths = {dt: ck.save(m, str(dt)[6:], directory=tmp_path, dtype=dt) for dt in (torch.float16, torch.int8)}
+    size16, size8 = (paths[dt].stat().st_size for dt in (torch.float16, torch.int8))
+    assert size8 < 0.8 * size16, (size8, size16)          # 2,156 vs 3,012 bytes when written
+    raw = load_file(str(paths[torch.int8]))                # what the file holds
+    w, scale = raw["layers.0.weight"], raw["layers.0.weight" + ck.SCALE]
+    assert w.dtype == torch.int8 and scale.dtype == torch.float32 and scale.shape == (30,)
+    assert raw["layers.0.bias"].dtype == torch.float16
+    back, meta = ck.load("int8", tmp_path)
+    assert meta["stored"] == "int8" and sorted(back) == sorted(state)     # no scales in the state_dict
+    for k in ("layers.0.weight", "layers.1.weight"):
+        s = raw[k + ck.SCALE][:, None]
+        assert back[k].dtype == torch.float32
+        assert torch.equal(back[k], raw[k].float() * s)
+        assert ((back[k] - state[k]).abs() <= s / 2 * (1 + 1e-4)).all(), k      # within half a step
+        full = raw[k].abs().amax(dim=1) == 127                               # steps of max|row| / 127
+        assert torch.equal(full, state[k].abs().amax(dim=1) > 0)
+    assert torch.equal(back["layers.0.weight"][3], torch.zeros(20))          # the all-zero row, exactly
+    for k in ("layers.0.bias", "layers.1.bias"):
+        assert torch.equal(back[k], state[k].half())
+    stored = ck.stored_state(state, torch.int8)            # scripts/train.py evaluates what load returns
+    assert all(torch.equal(stored[k], back[k]) for k in state)
+    m8 = ck.load_model("int8", tmp_path)
+    assert not m8.training and m8.layers[0].weight.dtype == torch.float32
+    with torch.no_grad():
+        diff = (m8.log_prob(x) - m.log_prob(x)).abs().max().item()
+    assert diff < 0.01, diff                               # 0.0018 nats when written
+
+
+def test_float_storing_unchanged(tmp_path):
+    m, _ = _small_made()
+    state = m.state_dict()
+    for dt in (torch.float16, torch.float32):
+        name = str(dt)[6:]
+        raw = load_file(str(ck.save(m, name, directory=tmp_path, dtype=dt)))
+        back, meta = ck.load(name, tmp_path)
+        assert meta["stored"] == name and sorted(raw) == sorted(back) == sorted(state)
+        for k, v in state.items():
+            assert raw[k].dtype == back[k].dtype == dt and torch.equal(back[k], v.to(dt))
+            assert torch.equal(ck.stored_state(state, dt)[k], back[k])
+    with pytest.raises(ValueError, match="torch.int8"):
+        ck.save(m, "bad", directory=tmp_path, dtype=torch.int16)

@@ -1,10 +1,10 @@
 """Small pretrained weights shipped with the book, as safetensors, checked by sha256.
 
-Each checkpoint ``NAME.safetensors`` stores the model's tensors (float16 where that moves the
-test NLL by under 0.05 nat; ``info["stored"]`` says which); its metadata holds the model class,
-its constructor config (JSON) and how it was trained.  ``manifest.json`` lists every file with
-its sha256; ``load`` refuses a file whose hash does not match.  Every function takes the
-``directory`` to use (default: this package's folder).
+Each checkpoint ``NAME.safetensors`` stores the model's tensors (float16, or int8 with one scale per
+row, where that moves the test NLL by under 0.05 nat; ``info["stored"]`` says which); its metadata
+holds the model class, its constructor config (JSON), the storing scheme and how it was trained.
+``manifest.json`` lists every file with its sha256; ``load`` refuses a file whose hash does not
+match.  Every function takes the ``directory`` to use (default: this package's folder).
 """
 from __future__ import annotations
 
@@ -18,9 +18,13 @@ from safetensors.torch import load_file, save_file
 
 import arlib.models as models
 
-__all__ = ["save", "load", "load_model", "available", "manifest", "DIR"]
+__all__ = ["save", "load", "load_model", "stored_state", "available", "manifest", "DIR", "SCALE"]
 
 DIR = Path(__file__).resolve().parent
+SCALE = ".scale"
+"""Key suffix of an int8 tensor's row scales: ``NAME + SCALE``.  No state_dict key can end so, since
+``NAME.scale`` would need a submodule named like the tensor ``NAME`` in the same module, which
+PyTorch refuses (``save`` checks it all the same)."""
 
 
 def _sha256(path: Path) -> str:
@@ -38,23 +42,72 @@ def available(directory: str | Path | None = None) -> list[str]:
     return sorted(manifest(directory))
 
 
+def _quantise(v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``v`` as int8 ``q`` and float32 ``scale`` per first-axis row, ``v ~ q * scale[row]``: scale =
+    max |row| / 127 (1 for an all-zero row), so each value moves by at most half a step."""
+    a = v.double().reshape(v.shape[0], -1)
+    scale = (a.abs().amax(dim=1) / 127).float()
+    scale[scale == 0] = 1.0
+    q = torch.round(a / scale.double()[:, None]).clamp(-127, 127).to(torch.int8)
+    return q.reshape(v.shape), scale
+
+
+def _pack(state: dict[str, torch.Tensor], dtype: torch.dtype | None) -> dict[str, torch.Tensor]:
+    """The tensors of ``state`` as the file holds them: floating ones cast to ``dtype``, or for
+    ``torch.int8`` those with ndim >= 2 quantised (plus ``NAME + SCALE``) and the rest float16."""
+    if dtype is not None and not dtype.is_floating_point and dtype != torch.int8:
+        raise ValueError(f"dtype must be a floating type or torch.int8, not {dtype}")
+    out = {}
+    for k, v in state.items():
+        v = v.detach().cpu()
+        if dtype is None or not v.is_floating_point():
+            out[k] = v
+        elif dtype != torch.int8:
+            out[k] = v.to(dtype)
+        elif v.ndim < 2:
+            out[k] = v.to(torch.float16)
+        else:
+            if k + SCALE in state:
+                raise ValueError(f"state_dict has both {k!r} and {k + SCALE!r}")
+            out[k], out[k + SCALE] = _quantise(v)
+    return {k: v.contiguous() for k, v in out.items()}
+
+
+def _unpack(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The state_dict of a file's tensors: each int8 ``NAME`` with a ``NAME + SCALE`` dequantised to
+    float32, ``q * scale[row]``; the rest as stored."""
+    out = {}
+    for k, v in tensors.items():
+        if k + SCALE in tensors:
+            s = tensors[k + SCALE]
+            out[k] = v.float() * s.reshape(-1, *[1] * (v.ndim - 1))
+        elif not (k.endswith(SCALE) and k[: -len(SCALE)] in tensors):
+            out[k] = v
+    return out
+
+
+def stored_state(state_dict: dict[str, torch.Tensor], dtype: torch.dtype | None) -> dict[str, torch.Tensor]:
+    """Exactly what ``load`` returns for ``state_dict`` saved with ``dtype`` (on the CPU): to measure
+    what the stored precision costs before saving."""
+    packed = _pack(state_dict, dtype)
+    return _unpack(packed) if dtype == torch.int8 else packed
+
+
 def save(model: torch.nn.Module, name: str, info: dict | None = None, directory: str | Path | None = None,
          dtype: torch.dtype | None = None) -> Path:
     """Write ``model`` to ``NAME.safetensors`` (tensors + class + config + ``info``) and update the
-    manifest; floating tensors are stored as ``dtype`` when given (e.g. ``torch.float16``)."""
+    manifest; floating tensors are stored as ``dtype`` when given (e.g. ``torch.float16``), or for
+    ``torch.int8`` those with ndim >= 2 as int8 with a float32 scale per row (key ``NAME + SCALE``)
+    and the others as float16.  The metadata's ``stored`` names the scheme."""
     directory = Path(directory or DIR)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.safetensors"
     config = getattr(model, "config", None)
     if config is None:
         raise ValueError(f"{type(model).__name__} has no .config; it cannot be rebuilt from a checkpoint")
-    meta = {"class": type(model).__name__, "config": json.dumps(config), "info": json.dumps(info or {})}
-
-    def stored(v: torch.Tensor) -> torch.Tensor:
-        v = v.detach().cpu()
-        return (v.to(dtype) if dtype is not None and v.is_floating_point() else v).contiguous()
-
-    save_file({k: stored(v) for k, v in model.state_dict().items()}, str(path), metadata=meta)
+    meta = {"class": type(model).__name__, "config": json.dumps(config), "info": json.dumps(info or {}),
+            "stored": "as trained" if dtype is None else str(dtype).removeprefix("torch.")}
+    save_file(_pack(model.state_dict(), dtype), str(path), metadata=meta)
     man = manifest(directory)
     man[name] = {"file": path.name, "sha256": _sha256(path), "bytes": path.stat().st_size,
                  "class": meta["class"], "info": info or {}}
@@ -63,7 +116,8 @@ def save(model: torch.nn.Module, name: str, info: dict | None = None, directory:
 
 
 def load(name: str, directory: str | Path | None = None) -> tuple[dict[str, torch.Tensor], dict]:
-    """Return ``(state_dict, metadata)`` of checkpoint ``name`` after checking its sha256."""
+    """Return ``(state_dict, metadata)`` of checkpoint ``name`` after checking its sha256; int8
+    tensors come back dequantised to float32, the others as stored."""
     directory = Path(directory or DIR)
     man = manifest(directory)
     if name not in man:
@@ -76,7 +130,8 @@ def load(name: str, directory: str | Path | None = None) -> tuple[dict[str, torc
         meta = dict(f.metadata() or {})
     meta["config"] = json.loads(meta.get("config", "{}"))
     meta["info"] = json.loads(meta.get("info", "{}"))
-    return load_file(str(path)), meta
+    tensors = load_file(str(path))
+    return (_unpack(tensors) if meta.get("stored") == "int8" else tensors), meta
 
 
 def load_model(name: str, directory: str | Path | None = None) -> torch.nn.Module:
