@@ -5,8 +5,8 @@ FVSBN's training loss is convex (784 logistic regressions), so for a penalty lam
     mean over the training images of -log p(x)  +  lambda / 2 * |w|^2
 
 is one well-defined model.  The biases b are not penalised: a pixel that is off in every training
-image wants b -> -infinity, and a penalty on b costs nats there (in a trial with b penalised at
-1e-4 the test NLL came out 0.09 nats worse; Adam's ``weight_decay`` penalises every parameter).
+image wants b -> -infinity, and a penalty on b costs nats there (with b penalised too, 1e-4 gave
+a test NLL of 98.86 against 98.79; Adam's ``weight_decay`` penalises every parameter).
 This script finds it by full-batch L-BFGS for each lambda on a path, each solve warm-started from
 the previous one, and prints the training, validation and test NLL of each solution (nats per
 image, all images of each split) and the largest entry of its gradient, which says how close to the
