@@ -32,12 +32,7 @@ import torch
 from arlib.checkpoints import load_model
 from arlib.data import load_binarized_mnist
 from arlib.models import FVSBN
-
-
-def nll(model: FVSBN, x: torch.Tensor) -> float:
-    """Mean -log p(x) in nats per image."""
-    with torch.no_grad():
-        return -model.log_prob(x).mean().item()
+from arlib.train import evaluate
 
 
 def penalised_loss(model: FVSBN, x: torch.Tensor, penalty: float) -> torch.Tensor:
@@ -88,7 +83,8 @@ def main() -> None:
           f"{'seconds':>8s}")
     for penalty in args.penalties:
         evals = solve(model, x, penalty, args.max_iter)
-        row = {"penalty": penalty, "train": nll(model, x), "valid": nll(model, xv), "test": nll(model, xt),
+        splits = {"train": x, "valid": xv, "test": xt}
+        row = {"penalty": penalty, **{k: evaluate(model, d).nll for k, d in splits.items()},
                "max_gradient": max_gradient(model, x, penalty), "evals": evals,
                "seconds": round(time.perf_counter() - t0, 1)}
         rows.append(row)

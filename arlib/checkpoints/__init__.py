@@ -18,7 +18,8 @@ from safetensors.torch import load_file, save_file
 
 import arlib.models as models
 
-__all__ = ["save", "load", "load_model", "stored_state", "available", "manifest", "DIR", "SCALE"]
+__all__ = ["save", "load", "load_model", "stored_state", "quantise_rows", "available", "manifest", "DIR",
+           "SCALE"]
 
 DIR = Path(__file__).resolve().parent
 SCALE = ".scale"
@@ -42,7 +43,7 @@ def available(directory: str | Path | None = None) -> list[str]:
     return sorted(manifest(directory))
 
 
-def _quantise(v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def quantise_rows(v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """``v`` as int8 ``q`` and float32 ``scale`` per first-axis row, ``v ~ q * scale[row]``: scale =
     max |row| / 127 (1 for an all-zero row), so each value moves by at most half a step."""
     a = v.double().reshape(v.shape[0], -1)
@@ -69,7 +70,7 @@ def _pack(state: dict[str, torch.Tensor], dtype: torch.dtype | None) -> dict[str
         else:
             if k + SCALE in state:
                 raise ValueError(f"state_dict has both {k!r} and {k + SCALE!r}")
-            out[k], out[k + SCALE] = _quantise(v)
+            out[k], out[k + SCALE] = quantise_rows(v)
     return {k: v.contiguous() for k, v in out.items()}
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import traitlets
 
+from arlib.checkpoints import quantise_rows
 from arlib.masks import Mulberry32
 from arlib.models import FVSBN, MADE, NADE, AutoregressiveModel, PixelCNN
 
@@ -42,14 +43,11 @@ def _unb64(s: str, dtype) -> np.ndarray:
 
 
 def quantize(w: torch.Tensor) -> dict:
-    """A weight tensor as int8 with one float32 scale per row (first axis): w ~ q * scale[row].
-
-    scale = max |row| / 127, so each weight moves by at most half a step, scale / 2."""
-    a = w.detach().double().cpu().numpy().reshape(w.shape[0], -1)
-    scale = (np.abs(a).max(axis=1) / 127.0).astype(np.float32)
-    scale[scale == 0] = 1.0
-    q = np.clip(np.rint(a / scale.astype(np.float64)[:, None]), -127, 127).astype(np.int8)
-    return {"shape": list(w.shape), "q": _b64(q), "scale": _b64(scale)}
+    """A weight tensor as int8 with one float32 scale per row (first axis), w ~ q * scale[row], as
+    ``arlib.checkpoints.quantise_rows`` stores it in an int8 checkpoint (each weight moves by at most
+    half a step, scale / 2)."""
+    q, scale = quantise_rows(w.detach().cpu())
+    return {"shape": list(w.shape), "q": _b64(q.numpy()), "scale": _b64(scale.numpy())}
 
 
 def _exact(b: torch.Tensor) -> dict:
