@@ -65,6 +65,7 @@ class _LinearFreeMasked(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
+        x, w = x.to(g.dtype), w.to(g.dtype)   # under autocast the output (so g) is bfloat16
         g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
         gx = g @ w if ctx.needs_input_grad[0] else None
         gw = g2.T @ x2 if ctx.needs_input_grad[1] else None

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from arlib.config import seed_everything
 
 __all__ = ["fit", "evaluate", "History", "Evaluation", "TrainingDiverged", "nats_to_bits_per_dim",
-           "OPTIMIZERS", "SCHEDULES"]
+           "OPTIMIZERS", "SCHEDULES", "native_bf16", "resolve_precision"]
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "adagrad": torch.optim.Adagrad, "sgd": torch.optim.SGD}
 SCHEDULES = (None, "cosine", "plateau")
@@ -62,6 +62,7 @@ class History:
     best_valid_nll: float = math.inf
     stopped_early: bool = False
     finished: bool = False
+    precision: str = "fp32"   # of the training passes: "fp32" or "bf16" (autocast)
 
 
 def nats_to_bits_per_dim(nll_nats: float, D: int) -> float:
@@ -96,12 +97,30 @@ def _split(batch, model) -> tuple[torch.Tensor, dict]:
     return x, {}
 
 
-def _autocast(precision: str):
+def native_bf16(device: torch.device | str = "cpu") -> bool:
+    """Whether ``device`` multiplies bfloat16 matrices in hardware (a CUDA GPU that supports it; a
+    CPU with AVX512-BF16 or AMX), where bfloat16 autocast trains faster; elsewhere it is emulated
+    and slower than float32."""
+    if torch.device(device).type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    cpu = getattr(torch, "cpu", None)
+    return any(getattr(cpu, f, lambda: False)() for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+
+
+def resolve_precision(precision: str, device: torch.device | str = "cpu") -> str:
+    """``"fp32"`` or ``"bf16"`` as given; ``"auto"``: ``"bf16"`` where ``device`` has bfloat16
+    hardware (``native_bf16``), else ``"fp32"``."""
+    if precision == "auto":
+        return "bf16" if native_bf16(device) else "fp32"
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be 'fp32', 'bf16' or 'auto', got {precision!r}")
+    return precision
+
+
+def _autocast(precision: str, device: torch.device):
     if precision == "fp32":
         return contextlib.nullcontext()
-    if precision == "bf16":
-        return torch.autocast(device_type="cpu" if not torch.cuda.is_available() else "cuda", dtype=torch.bfloat16)
-    raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 
 
 @torch.no_grad()
@@ -169,8 +188,9 @@ def fit(
             ``lr_factor`` after ``lr_patience`` epochs without a better validation NLL).
         patience: stop when the validation NLL has not improved for that many epochs; the best
             weights are restored at the end either way when ``valid`` is given.
-        precision: ``"fp32"`` or ``"bf16"`` (autocast for the training pass only; the
-            validation NLL is computed in the model's precision).
+        precision: ``"fp32"``, ``"bf16"`` (autocast for the training pass only; the
+            validation NLL is computed in the model's precision) or ``"auto"`` (``"bf16"`` where
+            the device has bfloat16 hardware: ``resolve_precision``; ``History.precision`` says which).
         run_dir: where the resumable state goes (written at the end of an epoch once
             ``save_every_s`` seconds have passed since the last write, and at the end); a
             later call with the same ``run_dir`` continues from it.  A run killed mid-epoch
@@ -182,6 +202,7 @@ def fit(
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
+    precision = resolve_precision(precision, model.device)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
     seed_everything(seed)
@@ -202,6 +223,7 @@ def fit(
         hist = History(**{**s["history"], "step_nll": []})
         best_state, bad, step, elapsed = s["best_model"], s["bad"], s["step"], s["elapsed"]
         start_epoch = hist.epoch[-1] + 1 if hist.epoch else 1
+    hist.precision = precision
     if hist.epoch and (hist.epoch[-1] >= epochs or (patience is not None and bad >= patience)):
         if best_state is not None:
             model.load_state_dict(best_state)
@@ -232,7 +254,7 @@ def fit(
             for batch in _loader(train, batch_size, shuffle=True, generator=gen):
                 x, cond = _split(batch, model)
                 model.on_train_step(step)
-                with _autocast(precision):
+                with _autocast(precision, model.device):
                     loss = -model.log_prob(x, **cond).float().mean()
                 if not torch.isfinite(loss):
                     raise TrainingDiverged(

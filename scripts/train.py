@@ -114,6 +114,7 @@ def main() -> None:
         "valid_nll": [round(v, 4) for v in hist.valid_nll], "valid_seconds": hist.valid_seconds,
         "train_nll": [round(v, 4) for v in hist.train_nll], "lr": hist.lr,
         "train_seconds": hist.valid_seconds[-1] if hist.valid_seconds else None,
+        "precision": hist.precision,
         "test_nll_nats_float32": round(ev32.nll, 4),
         "device": str(device()), "machine": machine(), "threads": torch.get_num_threads(),
         "torch": torch.__version__, "stored": args.store, "notes": getattr(r, "NOTES", ""),

@@ -148,3 +148,31 @@ def test_fit_checks_its_settings():
         fit(m, x, x, schedule="step", progress=False)
     with pytest.raises(ValueError, match="precision"):
         fit(m, x, precision="fp8", progress=False)
+
+
+def test_auto_precision_is_bf16_exactly_where_the_hardware_has_it():
+    from arlib.train import native_bf16, resolve_precision
+    assert resolve_precision("auto") == ("bf16" if native_bf16() else "fp32")
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
+    m = IndependentBernoulli(784)
+    h = fit(m, load_binarized_mnist("train", n=50), precision="auto", progress=False)
+    assert h.precision == resolve_precision("auto")
+
+
+def test_bf16_autocast_gradients_of_a_one_mask_made_match_float32():
+    """MADE's masked layer has its own backward pass (masked entries left free); under bfloat16
+    autocast it must run, and give the float32 gradients up to bfloat16 rounding."""
+    from arlib.models import MADE
+    torch.manual_seed(0)
+    m = MADE(784, [300], num_masks=1, seed=0)
+    x = load_binarized_mnist("train", n=64)
+    grads = {}
+    for precision in ("fp32", "bf16"):
+        m.zero_grad()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = -m.log_prob(x).float().mean()
+        loss.backward()
+        grads[precision] = [p.grad.clone() for p in m.parameters()]
+    for g32, g16 in zip(grads["fp32"], grads["bf16"]):
+        assert g16.dtype == torch.float32
+        assert (g16 - g32).norm() <= 0.03 * g32.norm()
