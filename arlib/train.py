@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from arlib.config import seed_everything
 
 __all__ = ["fit", "evaluate", "History", "Evaluation", "TrainingDiverged", "nats_to_bits_per_dim",
-           "OPTIMIZERS", "SCHEDULES", "native_bf16", "resolve_precision"]
+           "OPTIMIZERS", "SCHEDULES", "native_bf16", "resolve_precision", "training_autocast"]
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "adagrad": torch.optim.Adagrad, "sgd": torch.optim.SGD}
 SCHEDULES = (None, "cosine", "plateau")
@@ -117,8 +117,11 @@ def resolve_precision(precision: str, device: torch.device | str = "cpu") -> str
     return precision
 
 
-def _autocast(precision: str, device: torch.device):
-    if precision == "fp32":
+def training_autocast(precision: str, device: torch.device | str = "cpu"):
+    """The context ``fit`` runs its training passes in: nothing for ``"fp32"``, bfloat16 autocast
+    on ``device`` for ``"bf16"``, either for ``"auto"`` (``resolve_precision``)."""
+    device = torch.device(device)
+    if resolve_precision(precision, device) == "fp32":
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 
@@ -254,7 +257,7 @@ def fit(
             for batch in _loader(train, batch_size, shuffle=True, generator=gen):
                 x, cond = _split(batch, model)
                 model.on_train_step(step)
-                with _autocast(precision, model.device):
+                with training_autocast(precision, model.device):
                     loss = -model.log_prob(x, **cond).float().mean()
                 if not torch.isfinite(loss):
                     raise TrainingDiverged(

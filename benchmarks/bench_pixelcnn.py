@@ -2,7 +2,8 @@
 and naive vs fast sampling (same seed, same samples).
 
 * training throughput: forward + summed NLL + backward + Adam, batch 64, for the recipe's model and
-  for a model as deep as the reference PixelCNN of PERFORMANCE.md (32 channels, 16 masked layers)
+  for a model as deep as the reference PixelCNN of PERFORMANCE.md (32 channels, 16 masked layers),
+  in float32 and, where the CPU has bfloat16 hardware, under bfloat16 autocast (``fit``'s "auto")
   (the models run channels-last inside; ``benchmarks/refbench_pixelcnn.py`` compares them with the
   references);
 * masks: a forward pass with the masks multiplied in (what ``MaskedConv2d`` does every call) against
@@ -25,15 +26,17 @@ from arlib.layers import channels_last
 from arlib.models import PixelCNN
 from arlib.recipes import pixelcnn
 from arlib.sampling import ancestral_sample
+from arlib.train import native_bf16, training_autocast
 from benchmarks.common import Row, median_time
 
 
-def _train_rate(model, x, repeats: int) -> float:
+def _train_rate(model, x, repeats: int, precision: str = "fp32") -> float:
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
 
     def step():
-        loss = -model.log_prob(x).mean()
+        with training_autocast(precision):
+            loss = -model.log_prob(x).float().mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -64,8 +67,13 @@ def run(quick: bool = False) -> list[Row]:
                 ("reference depth: 32 ch, 16 layers", lambda: PixelCNN(channels=32, n_layers=16, first_kernel_size=7))]
     for name, build in settings:
         torch.manual_seed(0)
-        rows.append(Row("PixelCNN training throughput", name, _train_rate(build(), x, repeats), "images/s",
-                        f"batch 64; {threads} threads"))
+        fp32 = _train_rate(build(), x, repeats)
+        rows.append(Row("PixelCNN training throughput", name, fp32, "images/s", f"batch 64; {threads} threads"))
+        if native_bf16():   # what fit(precision="auto") trains with on this CPU
+            torch.manual_seed(0)
+            bf16 = _train_rate(build(), x, repeats, "bf16")
+            rows.append(Row("PixelCNN training throughput", f"{name}, bfloat16 autocast", bf16, "images/s",
+                            f"{bf16 / fp32:.2f}x float32 in this run"))
 
     torch.manual_seed(0)
     model = pixelcnn.build().eval()

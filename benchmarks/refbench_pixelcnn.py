@@ -17,9 +17,24 @@ Per image (torch.utils.flop_counter, as executed): pytorch-generative's PixelCNN
 188 (kernels cropped to the rows a pixel sees).  Gated: the reference 5,435 and 16,146 MFLOP, arlib's
 5,822 and 17,406.
 """
+import dataclasses
+
 import refbench  # provided by refbench.py, which imports this file
 
 from arlib.models import GatedPixelCNN, PixelCNN
+from arlib.train import training_autocast
+
+
+def _bf16_logits(model, x):
+    """The forward pass under bfloat16 autocast, as ``fit(precision="bf16")`` trains (the loss
+    and the optimizer step stay float32)."""
+    with training_autocast("bf16"):
+        return model(x).float()
+
+
+def _bf16(spec, settings: str):
+    return dataclasses.replace(spec, name=spec.name + "_bf16", logits=_bf16_logits,
+                               settings=f"{spec.settings}; {settings}")
 
 
 def specs():
@@ -30,7 +45,7 @@ def specs():
     def pg_gated_shaped() -> GatedPixelCNN:
         return GatedPixelCNN(channels=128, n_layers=11, kernel_size=3, first_kernel_size=7, head_channels=32)
 
-    return [
+    ours = [
         refbench.Spec(name="arlib_pixelcnn_pg", source="arlib",
                       settings="PixelCNN(channels=32, n_layers=16, first_kernel_size=7, head_channels=32, "
                                "bottleneck=True): 15 residual blocks as pytorch-generative's",
@@ -46,3 +61,7 @@ def specs():
                       build=pg_gated_shaped, input_kind="image", sampler=lambda m, n: m.sample(n),
                       sample_method="own sample() (cache)"),
     ]
+    refs = [s for s in refbench.reference_specs() if s.name in ("pg_pixelcnn", "pg_gated_pixelcnn")]
+    return (ours + [_bf16(s, "bfloat16 autocast (fit(precision='bf16'))") for s in ours]
+            + [_bf16(s, "run under bfloat16 autocast by this benchmark (the repository trains in "
+                        "float32): the like-for-like ratio for arlib's bf16 rows") for s in refs])
