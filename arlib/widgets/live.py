@@ -77,10 +77,19 @@ def _into(param: torch.Tensor):
     return lambda value: param.copy_(value)
 
 
+EXACT_BELOW = 2048   # entries: smaller weight tensors stay float32 (they save little as int8)
+
+
 def page_tensors(model: AutoregressiveModel) -> dict[str, tuple[torch.Tensor, bool, Callable]]:
     """The model's tensors in the page's layout: name -> (value, quantized?, load), where
-    ``load(value)`` writes a value of that layout back into the model. Weights are quantized
-    (the masked weights where the mask is fixed), biases kept in float32."""
+    ``load(value)`` writes a value of that layout back into the model. Weights of at least
+    ``EXACT_BELOW`` entries are quantized (the masked weights where the mask is fixed); biases and
+    small weights (a PixelCNN's first layer and head, whose few weights each reach many logits)
+    are kept in float32."""
+    return {k: (t, q and t.numel() >= EXACT_BELOW, load) for k, (t, q, load) in _layout(model).items()}
+
+
+def _layout(model: AutoregressiveModel) -> dict[str, tuple[torch.Tensor, bool, Callable]]:
     kind = _kind(model)
     if kind == "fvsbn":
         return {"W": (model.W, True, lambda v: model.w.copy_(v.reshape(-1)[model.flat_index])),
