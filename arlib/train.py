@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
+from torch.optim.swa_utils import AveragedModel
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
@@ -146,6 +147,27 @@ def evaluate(model, data, batch_size: int = 500) -> Evaluation:
     return Evaluation(nll=nll, bits_per_dim=nats_to_bits_per_dim(nll, model.D), n=n)
 
 
+@torch.no_grad()
+def _load_parameters(model, params) -> None:
+    for p, q in zip(model.parameters(), params, strict=True):
+        p.copy_(q)
+
+
+@contextlib.contextmanager
+def _averaged(model, avg: AveragedModel | None):
+    """``model`` holding the averaged parameters of ``avg`` for the duration (nothing when ``avg`` is
+    None).  The model's own buffers stay: a MADE's current mask is its own, not the average's copy."""
+    if avg is None:
+        yield model
+        return
+    keep = [p.detach().clone() for p in model.parameters()]
+    _load_parameters(model, avg.module.parameters())
+    try:
+        yield model
+    finally:
+        _load_parameters(model, keep)
+
+
 def _schedule(opt, schedule: str | None, epochs: int, lr_patience: int, lr_factor: float):
     if schedule is None:
         return None
@@ -173,6 +195,7 @@ def fit(
     lr_factor: float = 0.5,
     clip_grad: float | None = None,
     patience: int | None = None,
+    average_from: int | None = None,
     precision: str = "fp32",
     seed: int = 0,
     run_dir: str | Path | None = None,
@@ -191,6 +214,10 @@ def fit(
             ``lr_factor`` after ``lr_patience`` epochs without a better validation NLL).
         patience: stop when the validation NLL has not improved for that many epochs; the best
             weights are restored at the end either way when ``valid`` is given.
+        average_from: from this epoch on, the model that is validated (and returned) is the
+            running mean of the weights after every gradient step of those epochs
+            (Polyak-Ruppert averaging, ``torch.optim.swa_utils.AveragedModel``); the
+            optimizer goes on stepping the raw weights.
         precision: ``"fp32"``, ``"bf16"`` (autocast for the training pass only; the
             validation NLL is computed in the model's precision) or ``"auto"`` (``"bf16"`` where
             the device has bfloat16 hardware: ``resolve_precision``; ``History.precision`` says which).
@@ -205,6 +232,8 @@ def fit(
     """
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if average_from is not None and average_from < 1:
+        raise ValueError(f"average_from must be an epoch >= 1, got {average_from}")
     precision = resolve_precision(precision, model.device)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
@@ -215,6 +244,7 @@ def fit(
     opt = OPTIMIZERS[optimizer](params, lr=lr, weight_decay=weight_decay, fused=fused)   # one pass per step
     sched = _schedule(opt, schedule, epochs, lr_patience, lr_factor)
     hist, best_state, bad, step, start_epoch, elapsed = History(), None, 0, 0, 1, 0.0
+    avg = None   # the averaged weights, from epoch ``average_from`` on
     state_path = Path(run_dir) / STATE_FILE if run_dir is not None else None
     if state_path is not None and state_path.exists():
         s = torch.load(state_path, weights_only=True)
@@ -226,10 +256,15 @@ def fit(
         hist = History(**{**s["history"], "step_nll": []})
         best_state, bad, step, elapsed = s["best_model"], s["bad"], s["step"], s["elapsed"]
         start_epoch = hist.epoch[-1] + 1 if hist.epoch else 1
+        if s.get("average") is not None:
+            avg = AveragedModel(model, use_buffers=False)
+            avg.load_state_dict(s["average"])
     hist.precision = precision
     if hist.epoch and (hist.epoch[-1] >= epochs or (patience is not None and bad >= patience)):
         if best_state is not None:
             model.load_state_dict(best_state)
+        elif avg is not None:
+            _load_parameters(model, avg.module.parameters())
         model.eval()
         return hist
 
@@ -239,7 +274,8 @@ def fit(
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
                     "schedule": sched.state_dict() if sched is not None else {},
                     "rng": torch.get_rng_state(), "history": {**asdict(hist), "step_nll": []},
-                    "best_model": best_state, "bad": bad, "step": step, "elapsed": elapsed}, tmp)
+                    "best_model": best_state, "bad": bad, "step": step, "elapsed": elapsed,
+                    "average": avg.state_dict() if avg is not None else None}, tmp)
         tmp.replace(state_path)
 
     n_batches = math.ceil(len(train) / batch_size)
@@ -251,6 +287,8 @@ def fit(
     try:
         for epoch in range(start_epoch, epochs + 1):
             t_epoch = time.perf_counter()
+            if avg is None and average_from is not None and epoch >= average_from:
+                avg = AveragedModel(model, use_buffers=False)
             model.train()
             run, count = 0.0, 0
             gen = torch.Generator().manual_seed(seed * 100_003 + epoch)   # the epoch's order, resumable
@@ -268,6 +306,8 @@ def fit(
                 if clip_grad is not None:
                     torch.nn.utils.clip_grad_norm_(model.parameters(), clip_grad)
                 opt.step()
+                if avg is not None:
+                    avg.update_parameters(model)
                 step += 1
                 seen += x.shape[0]
                 v = loss.item()
@@ -286,7 +326,8 @@ def fit(
             hist.train_nll.append(run / max(count, 1))
             hist.lr.append(opt.param_groups[0]["lr"])
             if valid is not None:
-                ev = evaluate(model, valid).nll
+                with _averaged(model, avg):   # the weights validated
+                    ev = evaluate(model, valid).nll
                 elapsed += time.perf_counter() - t_epoch
                 hist.valid_nll.append(ev)
                 hist.valid_seconds.append(round(elapsed, 2))
@@ -296,7 +337,8 @@ def fit(
                               f"lr {opt.param_groups[0]['lr']:.2e}  {elapsed:.0f} s")
                 if ev < hist.best_valid_nll:
                     hist.best_valid_nll, bad, hist.best_epoch = ev, 0, epoch
-                    best_state = copy.deepcopy(model.state_dict())
+                    with _averaged(model, avg):
+                        best_state = copy.deepcopy(model.state_dict())
                 else:
                     bad += 1
                     if patience is not None and bad >= patience:
@@ -318,6 +360,8 @@ def fit(
         bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
+    elif avg is not None:
+        _load_parameters(model, avg.module.parameters())
     hist.seconds = time.perf_counter() - t_sitting
     hist.images_per_second = seen / max(hist.seconds, 1e-9)
     model.eval()

@@ -107,7 +107,7 @@ def test_generic_sampler_and_probs():
         ancestral_sample(m, 0)
 
 
-def _made_run(run_dir=None, interrupt_at=None):
+def _made_run(run_dir=None, interrupt_at=None, average_from=None):
     from arlib.models import MADE
 
     torch.manual_seed(1)
@@ -123,7 +123,7 @@ def _made_run(run_dir=None, interrupt_at=None):
         m.on_train_step = killer
     x, v = load_binarized_mnist("train", n=300), load_binarized_mnist("valid", n=100)
     h = fit(m, x, v, epochs=4, batch_size=50, lr=1e-2, schedule="plateau", lr_patience=1, save_every_s=0,
-            run_dir=run_dir, progress=False)
+            run_dir=run_dir, progress=False, average_from=average_from)
     return m, h
 
 
@@ -139,6 +139,33 @@ def test_a_run_cut_and_resumed_ends_bit_for_bit_where_an_uninterrupted_run_ends(
     assert hc.finished and all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), c.state_dict().values()))
 
 
+def test_a_run_with_weight_averaging_cut_and_resumed_ends_bit_for_bit(tmp_path):
+    a, ha = _made_run(average_from=3)
+    with pytest.raises(KeyboardInterrupt):
+        _made_run(tmp_path, interrupt_at=6 * 3 + 2, average_from=3)   # killed in epoch 4, averaging
+    b, hb = _made_run(tmp_path, average_from=3)
+    assert hb.valid_nll == ha.valid_nll
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+    plain, hp = _made_run()
+    assert hp.valid_nll[:2] == ha.valid_nll[:2] and hp.valid_nll[2:] != ha.valid_nll[2:]
+
+
+def test_weight_averaging_returns_the_mean_of_the_weights_after_each_step_of_its_epochs():
+    m = IndependentBernoulli(784)
+    seen = []
+    m.on_train_step = lambda step: seen.append(m.logit_theta.detach().clone())   # weights before each step
+    fit(m, load_binarized_mnist("train", n=90), epochs=2, batch_size=30, lr=0.5, optimizer="sgd",
+        average_from=2, progress=False)
+    raw = m.logit_theta.detach().clone()
+    # after steps 4, 5 and 6 (epoch 2): the weights seen before steps 5 and 6, and the last ones,
+    # which the model no longer holds: recompute them by fitting again without averaging
+    m2 = IndependentBernoulli(784)
+    fit(m2, load_binarized_mnist("train", n=90), epochs=2, batch_size=30, lr=0.5, optimizer="sgd",
+        progress=False)
+    expected = (seen[4] + seen[5] + m2.logit_theta.detach()) / 3
+    assert torch.allclose(raw, expected, atol=1e-6) and not torch.allclose(raw, seen[5])
+
+
 def test_fit_checks_its_settings():
     m = IndependentBernoulli(784)
     x = load_binarized_mnist("train", n=50)
@@ -148,6 +175,8 @@ def test_fit_checks_its_settings():
         fit(m, x, x, schedule="step", progress=False)
     with pytest.raises(ValueError, match="precision"):
         fit(m, x, precision="fp8", progress=False)
+    with pytest.raises(ValueError, match="average_from"):
+        fit(m, x, average_from=0, progress=False)
 
 
 def test_auto_precision_is_bf16_exactly_where_the_hardware_has_it():
