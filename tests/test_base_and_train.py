@@ -146,7 +146,7 @@ def test_a_run_with_weight_averaging_cut_and_resumed_ends_bit_for_bit(tmp_path):
     b, hb = _made_run(tmp_path, average_from=3)
     assert hb.valid_nll == ha.valid_nll
     assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
-    plain, hp = _made_run()
+    _, hp = _made_run()
     assert hp.valid_nll[:2] == ha.valid_nll[:2] and hp.valid_nll[2:] != ha.valid_nll[2:]
 
 
@@ -156,14 +156,14 @@ def test_weight_averaging_returns_the_mean_of_the_weights_after_each_step_of_its
     m.on_train_step = lambda step: seen.append(m.logit_theta.detach().clone())   # weights before each step
     fit(m, load_binarized_mnist("train", n=90), epochs=2, batch_size=30, lr=0.5, optimizer="sgd",
         average_from=2, progress=False)
-    raw = m.logit_theta.detach().clone()
+    returned = m.logit_theta.detach().clone()
     # after steps 4, 5 and 6 (epoch 2): the weights seen before steps 5 and 6, and the last ones,
     # which the model no longer holds: recompute them by fitting again without averaging
     m2 = IndependentBernoulli(784)
     fit(m2, load_binarized_mnist("train", n=90), epochs=2, batch_size=30, lr=0.5, optimizer="sgd",
         progress=False)
     expected = (seen[4] + seen[5] + m2.logit_theta.detach()) / 3
-    assert torch.allclose(raw, expected, atol=1e-6) and not torch.allclose(raw, seen[5])
+    assert torch.allclose(returned, expected, atol=1e-6) and not torch.allclose(returned, seen[5])
 
 
 def test_fit_checks_its_settings():
