@@ -12,6 +12,12 @@ its grey level, sampled ONCE with a fixed seed, so that every model in the book 
 tested on the same bits and test NLLs compare with the lecture's Table 4.  Bits are packed
 (``np.packbits``) and the arrays compressed; the sha256 of the result is written to
 ``binarized_mnist.json`` and checked by ``arlib.data`` on every load.
+
+The grey levels are the pickle's, which store an 8-bit value k as k/256 (all below 1), so a fully inked
+pixel is 1 with probability 255/256.  The papers' file (Larochelle & Murray 2011; its test split ships
+too, ``scripts/make_larochelle_murray_test.py``) has the share of ones that k/255 predicts, and the book's
+models score about a nat lower on it (chapter 12).  Drawing with ``x * 256 / 255`` would match it; the
+shipped draw keeps k/256, because every shipped checkpoint was trained on it.
 """
 from __future__ import annotations
 

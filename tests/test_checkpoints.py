@@ -3,7 +3,7 @@ import torch
 from safetensors.torch import load_file
 
 import arlib.checkpoints as ck
-from arlib.book.results import CHECK, check_nll
+from arlib.book.results import CHECK, check_nll, on_papers_file
 from arlib.models import MADE, IndependentBernoulli
 
 
@@ -43,6 +43,23 @@ def test_shipped_checkpoint_reproduces_its_recorded_nll(name):
     full = entry["info"].get("test_nll_nats")
     if full is not None:        # the subset is a fair sample: within 4 standard errors of the full figure
         assert abs(live - full) < 4 * 30 / CHECK["n"] ** 0.5 + 0.5, (name, live, full)
+
+
+@pytest.mark.parametrize("name", ck.available())
+def test_shipped_checkpoint_reproduces_its_recorded_nll_on_the_papers_test_file(name):
+    """Every unconditional binarized-MNIST checkpoint has its NLL on the papers' test file (Larochelle &
+    Murray's bits of the same digits) recorded, and reproduces it on the check subset of that file;
+    the recorded figure on all 10,000 is within 4 standard errors of the subset's."""
+    entry = ck.manifest()[name]
+    if not on_papers_file(ck.load_model(name)):
+        assert "larochelle_murray" not in entry, name      # labels or another data set: not scored there
+        return
+    assert "larochelle_murray" in entry, f"{name}: run python scripts/results.py --record-check"
+    papers = entry["larochelle_murray"]
+    assert papers["n"] == 10_000 and papers["check"]["n"] == CHECK["n"] and papers["check"]["seed"] == CHECK["seed"]
+    live = check_nll(name, source="larochelle_murray")
+    assert abs(live - papers["check"]["nll_nats"]) < 0.01, (name, live, papers)
+    assert abs(live - papers["nll_nats"]) < 4 * 30 / CHECK["n"] ** 0.5 + 0.5, (name, live, papers)
 
 
 def _small_made():

@@ -37,6 +37,9 @@ def test_first_test_labels_are_mnist():
     (dict(split="test", shape="square"), "unknown shape"),
     (dict(split="test", n=0), "n must be"),
     (dict(split="test", n=10001), "n must be"),
+    (dict(split="test", source="lm"), "unknown source"),
+    (dict(split="train", source="larochelle_murray"), "test split only"),
+    (dict(split="test", source="larochelle_murray", labels=True), "without labels"),
 ])
 def test_bad_arguments(kw, msg):
     with pytest.raises(ValueError, match=msg):
@@ -64,3 +67,17 @@ def test_sha256_is_checked(tmp_path, monkeypatch):
             load_binarized_mnist("test")
     finally:
         data._arrays.cache_clear()
+
+
+def test_larochelle_murray_test_file_is_the_same_digits_with_other_bits():
+    """The papers' test file: 10,000 images of bits, checked against its sha256 like the book's own draw;
+    the same MNIST test digits, so its pixel mean is the book's test mean within a percent, but
+    other bits (a different draw agrees on far fewer than all pixels of an image)."""
+    lm = load_binarized_mnist("test", source="larochelle_murray", shape="image")
+    ours = load_binarized_mnist("test", shape="image")
+    assert lm.shape == ours.shape == (10000, 1, 28, 28) and torch.all((lm == 0) | (lm == 1))
+    assert abs(lm.mean().item() / ours.mean().item() - 1) < 0.01
+    assert not torch.equal(lm, ours)
+    assert abs(ours.mean().item() - data.mean_grey_level("test")) < 0.001     # a draw keeps the mean grey
+    meta = json.loads((data._DIR / data.SOURCES["larochelle_murray"]).read_text())
+    assert hashlib.sha256((data._DIR / meta["file"]).read_bytes()).hexdigest() == meta["sha256"]

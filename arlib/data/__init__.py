@@ -2,7 +2,9 @@
 
 The standard 50k/10k/10k split, stochastically binarized once with a fixed seed
 (Salakhutdinov & Murray, 2008); see ``scripts/make_binarized_mnist.py`` for provenance.
-The file's sha256 is checked on the first load.
+Beside it, ``source="larochelle_murray"`` gives the test split of the file most papers report on
+(Larochelle & Murray 2011; ``scripts/make_larochelle_murray_test.py``), the same digits with other bits.
+Each file's sha256 is checked on its first load.
 """
 from __future__ import annotations
 
@@ -16,36 +18,43 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-__all__ = ["SPLITS", "load_binarized_mnist", "binarized_mnist_loader", "IMAGE_SHAPE", "N_PIXELS"]
+__all__ = ["SPLITS", "SOURCES", "load_binarized_mnist", "mean_grey_level", "binarized_mnist_loader", "IMAGE_SHAPE", "N_PIXELS"]
 
 _DIR = Path(__file__).resolve().parent
 SPLITS = ("train", "valid", "test")
 IMAGE_SHAPE = (1, 28, 28)
 N_PIXELS = 784
 Shape = Literal["flat", "image"]
+# The book's own draw (train, valid, test, with labels), and the papers' test file (no labels).
+SOURCES = {"book": "binarized_mnist.json", "larochelle_murray": "larochelle_murray_test.json"}
 
 
 class DataIntegrityError(RuntimeError):
     """The embedded data file does not match its recorded sha256."""
 
 
-@functools.lru_cache(maxsize=1)
-def _arrays() -> dict[str, np.ndarray]:
-    meta = json.loads((_DIR / "binarized_mnist.json").read_text())
+@functools.lru_cache(maxsize=None)
+def _arrays(source: str = "book") -> dict[str, np.ndarray]:
+    meta = json.loads((_DIR / SOURCES[source]).read_text())
     path = _DIR / meta["file"]
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if digest != meta["sha256"]:
         raise DataIntegrityError(
             f"{path} has sha256 {digest}, expected {meta['sha256']}; "
-            "rebuild it with scripts/make_binarized_mnist.py"
+            "rebuild it with the script its json names"
         )
     with np.load(path) as z:
         return {k: z[k] for k in z.files}
 
 
-def _check(split: str, shape: str) -> None:
+def _check(split: str, shape: str, source: str = "book", labels: bool = False) -> None:
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {tuple(SOURCES)}")
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+    if source != "book" and (split != "test" or labels):
+        raise ValueError(f"source {source!r} ships the test split only, without labels; "
+                         f"got split={split!r}, labels={labels}")
     if shape not in ("flat", "image"):
         raise ValueError(f"unknown shape {shape!r}; expected 'flat' (N, 784) or 'image' (N, 1, 28, 28)")
 
@@ -56,6 +65,7 @@ def load_binarized_mnist(
     labels: bool = False,
     n: int | None = None,
     dtype: torch.dtype = torch.float32,
+    source: str = "book",
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Return binarized MNIST ``split`` as a tensor of 0.0/1.0.
 
@@ -65,9 +75,11 @@ def load_binarized_mnist(
         labels: also return the digit labels as an ``int64`` tensor ``(N,)``.
         n: keep only the first ``n`` examples (a fixed subset).
         dtype: floating dtype of the images.
+        source: ``"book"`` (the book's own draw) or ``"larochelle_murray"`` (the papers' test file:
+            ``split="test"`` only, no labels).
     """
-    _check(split, shape)
-    a = _arrays()
+    _check(split, shape, source, labels)
+    a = _arrays(source)
     packed = a[f"{split}_x"]
     if n is not None:
         if not (isinstance(n, int) and 0 < n <= packed.shape[0]):
@@ -81,6 +93,13 @@ def load_binarized_mnist(
         y = torch.from_numpy(a[f"{split}_y"][: x.shape[0]].astype(np.int64))
         return x, y
     return x
+
+
+def mean_grey_level(split: str = "test") -> float:
+    """The mean MNIST grey level of ``split``, recorded when the book's bits were drawn from it (the
+    grey levels themselves are not shipped): the mean bit a draw with these probabilities expects."""
+    _check(split, "flat")
+    return float(_arrays("book")[f"{split}_grey_mean"])
 
 
 def binarized_mnist_loader(
