@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from arlib.config import seed_everything
 
-__all__ = ["fit", "evaluate", "History", "Evaluation", "TrainingDiverged", "nats_to_bits_per_dim",
+__all__ = ["fit", "is_bias", "evaluate", "History", "Evaluation", "TrainingDiverged", "nats_to_bits_per_dim",
            "OPTIMIZERS", "SCHEDULES", "native_bf16", "resolve_precision", "training_autocast"]
 
 OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "adagrad": torch.optim.Adagrad, "sgd": torch.optim.SGD}
@@ -178,6 +178,13 @@ def _schedule(opt, schedule: str | None, epochs: int, lr_patience: int, lr_facto
     raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
 
 
+def is_bias(name: str) -> bool:
+    """Whether parameter ``name`` (from ``named_parameters``) is a bias, which weight decay leaves
+    alone: PyTorch's ``bias`` / ``bias_ih_l0`` and the book's ``b`` and ``c`` (FVSBN, NADE)."""
+    last = name.rsplit(".", 1)[-1]
+    return last in ("b", "c") or last.startswith("bias")
+
+
 def fit(
     model,
     train,
@@ -209,7 +216,9 @@ def fit(
             to conditional models.  With ``valid`` the NLL is evaluated after every epoch.
         epochs, max_steps, max_seconds: stop after this many epochs, gradient steps (a short
             run), or seconds of this sitting (a CPU budget: the epoch in progress ends early).
-        optimizer, lr, weight_decay: ``"adam"`` (default), ``"adagrad"`` or ``"sgd"``.
+        optimizer, lr, weight_decay: ``"adam"`` (default), ``"adamw"``, ``"adagrad"`` or ``"sgd"``;
+            ``weight_decay`` penalises the weights, not the biases (``is_bias``): with Adam it adds
+            ``weight_decay / 2 * |w|^2`` to the loss that is minimised.
         schedule: ``None``, ``"cosine"`` (over ``epochs``) or ``"plateau"`` (multiply lr by
             ``lr_factor`` after ``lr_patience`` epochs without a better validation NLL).
         patience: stop when the validation NLL has not improved for that many epochs; the best
@@ -239,9 +248,13 @@ def fit(
         raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {optimizer!r}")
     seed_everything(seed)
     train = _dataset(train)
-    params = [p for p in model.parameters() if p.requires_grad]
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    params = [p for _, p in named]
     fused = all(p.is_floating_point() and p.device.type in ("cpu", "cuda") for p in params)
-    opt = OPTIMIZERS[optimizer](params, lr=lr, weight_decay=weight_decay, fused=fused)   # one pass per step
+    groups = params if not weight_decay else [      # one group without decay: older runs resume as saved
+        {"params": [p for n, p in named if not is_bias(n)], "weight_decay": weight_decay},
+        {"params": [p for n, p in named if is_bias(n)], "weight_decay": 0.0}]
+    opt = OPTIMIZERS[optimizer](groups, lr=lr, weight_decay=weight_decay, fused=fused)   # one pass per step
     sched = _schedule(opt, schedule, epochs, lr_patience, lr_factor)
     hist, best_state, bad, step, start_epoch, elapsed = History(), None, 0, 0, 1, 0.0
     avg = None   # the averaged weights, from epoch ``average_from`` on

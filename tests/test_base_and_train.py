@@ -205,3 +205,25 @@ def test_bf16_autocast_gradients_of_a_one_mask_made_match_float32():
     for g32, g16 in zip(grads["fp32"], grads["bf16"]):
         assert g16.dtype == torch.float32
         assert (g16 - g32).norm() <= 0.03 * g32.norm()
+
+
+def test_weight_decay_penalises_the_weights_and_leaves_the_biases():
+    """One SGD step with weight decay moves every weight by an extra -lr * decay * w and no bias at all
+    (a bias penalty costs nats where a pixel is always off and its bias wants -infinity)."""
+    from arlib.models import FVSBN
+    from arlib.train import is_bias
+
+    assert [is_bias(n) for n in ("b", "c", "layers.0.bias", "rnn.bias_ih_l0")] == [True] * 4
+    assert not any(is_bias(n) for n in ("w", "W", "V", "layers.0.weight", "b_0", "rnn.weight_hh_l0"))
+    x = (torch.rand(20, 6, generator=torch.Generator().manual_seed(0)) < 0.4).float()
+    after = {}
+    for decay in (0.0, 0.5):
+        m = FVSBN(6)
+        with torch.no_grad():
+            m.w.fill_(0.3)
+            m.b.fill_(-0.2)
+        fit(m, x, epochs=1, batch_size=20, lr=0.1, optimizer="sgd", weight_decay=decay, progress=False)
+        after[decay] = (m.w.detach().clone(), m.b.detach().clone())
+    (w0, b0), (w1, b1) = after[0.0], after[0.5]
+    assert torch.allclose(w1 - w0, torch.full_like(w0, -0.1 * 0.5 * 0.3), atol=1e-6)
+    assert torch.equal(b1, b0)
