@@ -6,6 +6,7 @@
     python scripts/results.py --record-check     # store every checkpoint's check-subset NLL in the manifest,
                                                  # and its NLL on the papers' test file (all 10,000, and the
                                                  # check subset of it)
+    python scripts/results.py --record-check fvsbn   # the same for the checkpoints named
 
 Every model with a checkpoint in arlib/checkpoints is evaluated now (test NLL in nats and bits/dim,
 time to draw one sample); models without one are listed with the command that trains them.  The
@@ -26,13 +27,16 @@ from arlib.checkpoints import DIR, load_model, manifest
 PAPERS = "larochelle_murray"
 
 
-def record_check() -> dict[str, dict[str, float]]:
-    """Evaluate every shipped checkpoint on the check subset, and an unconditional binarized-MNIST one
-    also on the papers' test file (all 10,000 and the check subset), and store the figures in its
-    manifest entry."""
+def record_check(names: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """Evaluate every shipped checkpoint (or those of ``names``) on the check subset, and an
+    unconditional binarized-MNIST one also on the papers' test file (all 10,000 and the check subset),
+    and store the figures in its manifest entry."""
     man = manifest()
+    unknown = set(names or ()) - set(man)
+    if unknown:
+        raise SystemExit(f"no shipped checkpoint named {sorted(unknown)}; shipped: {sorted(man)}")
     out = {}
-    for name in man:
+    for name in names or man:
         out[name] = {"check": check_nll(name)}
         man[name]["check"] = {**CHECK, "nll_nats": round(out[name]["check"], 4)}
         if on_papers_file(load_model(name)):
@@ -50,15 +54,15 @@ def main() -> None:
     ap.add_argument("--no-sample", action="store_true", help="skip the sampling-time measurement")
     ap.add_argument("--threads", type=int, help="torch.set_num_threads")
     ap.add_argument("--out", type=Path, help="write the HTML table here")
-    ap.add_argument("--record-check", action="store_true",
+    ap.add_argument("--record-check", nargs="*", metavar="NAME",
                     help="record each checkpoint's NLL on the seeded check subset in manifest.json "
                          "(what tests/test_checkpoints.py compares with)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.record_check:
+    if args.record_check is not None:
         print(f"NLL in nats; check subset: {CHECK['n']:,} test images (seed {CHECK['seed']})")
-        for name, nll in record_check().items():
+        for name, nll in record_check(args.record_check).items():
             print(f"{name:22s} " + ", ".join(f"{k} {v:.4f}" for k, v in nll.items()), flush=True)
         return
     t0 = time.perf_counter()
