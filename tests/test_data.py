@@ -81,3 +81,36 @@ def test_larochelle_murray_test_file_is_the_same_digits_with_other_bits():
     assert abs(ours.mean().item() - data.mean_grey_level("test")) < 0.001     # a draw keeps the mean grey
     meta = json.loads((data._DIR / data.SOURCES["larochelle_murray"]).read_text())
     assert hashlib.sha256((data._DIR / meta["file"]).read_bytes()).hexdigest() == meta["sha256"]
+
+
+def test_the_papers_file_script_reads_the_text_file_and_the_matlab_copy(tmp_path):
+    """scripts/make_larochelle_murray_test.py reads the original text .amat and the MATLAB 5 copy it was
+    built from (a zlib-compressed uint8 matrix, stored column-major) to the same bits."""
+    import importlib.util
+    import struct
+    import zlib
+
+    path = data._DIR.parents[1] / "scripts" / "make_larochelle_murray_test.py"
+    spec = importlib.util.spec_from_file_location("make_larochelle_murray_test", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    bits = (np.random.default_rng(0).random((3, 784)) < 0.3).astype(np.uint8)
+    text = tmp_path / "text.amat"
+    np.savetxt(text, bits, fmt="%d")
+    assert np.array_equal(script.read_bits(text), bits)
+
+    def element(kind: int, payload: bytes) -> bytes:
+        return struct.pack("<II", kind, len(payload)) + payload + b"\0" * (-len(payload) % 8)
+
+    matrix = (element(6, struct.pack("<II", 9, 0))              # array flags: uint8 class
+              + element(5, struct.pack("<ii", *bits.shape))     # dimensions
+              + struct.pack("<HH", 1, 1) + b"X\0\0\0"            # the name "X", a small element
+              + element(2, bits.T.tobytes()))                    # the data, column-major
+    body = zlib.compress(element(14, matrix))
+    mat = tmp_path / "copy.amat"
+    mat.write_bytes(b"MATLAB 5.0 MAT-file".ljust(116) + b"\0" * 8 + struct.pack("<H", 0x0100) + b"IM"
+                    + struct.pack("<II", 15, len(body)) + body)
+    assert np.array_equal(script.read_bits(mat), bits)
+    np.savetxt(text, bits * 2, fmt="%d")
+    with pytest.raises(SystemExit, match="0/1"):
+        script.read_bits(text)
