@@ -47,7 +47,8 @@ def test_figures_fit_the_column(chapter) -> None:
 def test_chapter_1_says_the_data_is_the_books_own_draw() -> None:
     text = _text("01_generative_models")
     assert "the book's own fixed draw" in text and "*not* the binarized" in text
-    assert "another draw of the binarization" in text
+    # and why the papers' file is not just another draw: grey levels k/256 against k/255
+    assert "$k/256$" in text and "$k/255$" in text and "Chapter 12 measures" in text
 
 
 def test_chapter_3_asserts_its_claims_about_the_weights() -> None:
