@@ -5,6 +5,7 @@
     python scripts/train.py --model made --threads 1 --max-minutes 60 # one sitting of at most an hour
     python scripts/train.py --model made --threads 1                  # ...continues where it stopped
     python scripts/train.py --model fvsbn --short --out /tmp/ck       # the chapter's short run
+    python scripts/train.py --model made --set average_from=40 --epochs 80 --run-dir DIR  # a variant
 
 The run's state (model, optimizer, schedule, RNG, curves) lives in ``--run-dir`` (default
 ``$ARLIB_RUNS/NAME`` or ``~/.cache/arlib/runs/NAME``, outside the git tree) and is rewritten every
@@ -17,6 +18,7 @@ metadata and in ``manifest.json``.  A GPU is used when present (the checkpoint l
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import platform
 import shutil
@@ -58,12 +60,26 @@ def finish(name: str, run_dir: Path):
     return model, hist
 
 
+def parse_setting(item: str) -> tuple[str, object]:
+    """``"KEY=VALUE"`` (VALUE a Python literal, or else a string) -> ``(KEY, value)``."""
+    key, sep, value = item.partition("=")
+    if not sep or not key.isidentifier():
+        raise SystemExit(f"--set expects KEY=VALUE, got {item!r}")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", help="recipe name, see --list")
     ap.add_argument("--short", action="store_true", help="the chapter's short run instead of the full one")
     ap.add_argument("--epochs", type=int, help="override the number of epochs")
     ap.add_argument("--max-minutes", type=float, help="end this sitting after this much wall time")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override one of the recipe's settings (a Python literal, e.g. average_from=40); "
+                         "repeatable, recorded in the checkpoint's settings")
     ap.add_argument("--run-dir", type=Path, help="where the resumable state lives")
     ap.add_argument("--fresh", action="store_true", help="delete the run directory's state and start over")
     ap.add_argument("--finish", action="store_true",
@@ -90,6 +106,7 @@ def main() -> None:
         overrides["epochs"] = args.epochs
     if args.max_minutes:
         overrides["max_seconds"] = args.max_minutes * 60
+    overrides.update(parse_setting(item) for item in args.set)
     runs = Path(os.environ.get("ARLIB_RUNS", Path.home() / ".cache" / "arlib" / "runs"))
     run_dir = args.run_dir or runs / (args.model + ("-short" if args.short else ""))
     if args.fresh and run_dir.exists():
