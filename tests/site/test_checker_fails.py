@@ -63,6 +63,10 @@ CASES = {
     "blank_gap.html": (page(MATHJAX, MATH, IMAGE, DETAILS, EXPLORER, RESPONDS,
                             "<div class='cell_output'><div class='output' style='height: 80px'></div></div>"),
                        ["[http]: empty output gap of 80 px"]),
+    "wide_code.html": (page(MATHJAX, MATH, IMAGE, DETAILS, EXPLORER, RESPONDS,
+                            "<div class='cell_input'><pre style='width: 300px; overflow: auto'>"
+                            "total = " + " + ".join(["1"] * 60) + "</pre></div>"),
+                       ["[http]: code cell wider than the code column (scrolls sideways)"]),
 }
 
 
