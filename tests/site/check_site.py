@@ -275,11 +275,12 @@ _STATE_JS = r"""() => {
       .flatMap((e) => (e.innerText || "").split("\n"))
       .filter((line) => /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$/.test(line))
       .slice(0, 3),
-    // Code cells wider than the code column: the reader would have to scroll to see the code.
-    wideCode: [...article.querySelectorAll(".cell_input pre")]
+    // Code cells and printed output wider than the column: the reader would have to scroll.
+    wide: [...article.querySelectorAll(".cell_input pre, .cell_output pre")]
       .filter((e) => e.scrollWidth > e.clientWidth + 1)
-      .map((e) => (e.innerText || "").split("\n")
-        .reduce((a, b) => (b.length > a.length ? b : a), "").slice(0, 70)),
+      .map((e) => [e.closest(".cell_input") ? "code cell" : "printed output",
+                   (e.innerText || "").split("\n")
+                     .reduce((a, b) => (b.length > a.length ? b : a), "").slice(0, 70)]),
     // Output areas that take room on the page and show nothing (a hidden widget's blank gap).
     gaps: [...article.querySelectorAll(".cell_output > *, .cell_output .output")]
       .filter((e) => e.getBoundingClientRect().height > 30 && !(e.innerText || "").trim()
@@ -475,8 +476,8 @@ def _check_content(pg, fail, notes: list[str]) -> None:
     notes.append(f"{len(state['details'])} details")
     for line in state["rawTables"]:
         fail(f"raw Markdown table text in the page: {line.strip()[:80]!r}")
-    for line in state["wideCode"][:3]:
-        fail(f"code cell wider than the code column (scrolls sideways): {line!r}")
+    for kind, line in state["wide"][:3]:
+        fail(f"{kind} wider than the column (scrolls sideways): {line!r}")
     for height in state["gaps"][:3]:
         fail(f"empty output gap of {height} px (an output that shows nothing)")
     # Every to_jshtml animation: one click on "Next frame" changes the frame.

@@ -66,7 +66,11 @@ CASES = {
     "wide_code.html": (page(MATHJAX, MATH, IMAGE, DETAILS, EXPLORER, RESPONDS,
                             "<div class='cell_input'><pre style='width: 300px; overflow: auto'>"
                             "total = " + " + ".join(["1"] * 60) + "</pre></div>"),
-                       ["[http]: code cell wider than the code column (scrolls sideways)"]),
+                       ["[http]: code cell wider than the column (scrolls sideways)"]),
+    "wide_output.html": (page(MATHJAX, MATH, IMAGE, DETAILS, EXPLORER, RESPONDS,
+                              "<div class='cell_output'><pre style='width: 300px; overflow: auto; "
+                              "white-space: pre'>" + " ".join(["word"] * 80) + "</pre></div>"),
+                         ["[http]: printed output wider than the column (scrolls sideways)"]),
 }
 
 
