@@ -5,7 +5,7 @@
     python scripts/train.py --model made --threads 1 --max-minutes 60 # one sitting of at most an hour
     python scripts/train.py --model made --threads 1                  # ...continues where it stopped
     python scripts/train.py --model fvsbn --short --out /tmp/ck       # the chapter's short run
-    python scripts/train.py --model made --set average_from=40 --epochs 80 --run-dir DIR  # a variant
+    python scripts/train.py --model made --set average_from=30 --run-dir DIR  # a variant of a recipe
 
 The run's state (model, optimizer, schedule, RNG, curves) lives in ``--run-dir`` (default
 ``$ARLIB_RUNS/NAME`` or ``~/.cache/arlib/runs/NAME``, outside the git tree) and is rewritten every
