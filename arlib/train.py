@@ -153,6 +153,15 @@ def _load_parameters(model, params) -> None:
         p.copy_(q)
 
 
+def _running_mean(averaged: list[torch.Tensor], current: list[torch.Tensor], n_averaged: torch.Tensor) -> None:
+    """Add the weights ``current`` to their running mean ``averaged`` (over ``n_averaged`` so far), in
+    place: mean + (w - mean) / (n + 1) as one ``lerp_`` per tensor.  ``AveragedModel``'s default makes
+    temporaries and was 10x slower on a CPU (0.22 s against 0.02 s per step for a 13-million-weight MADE)."""
+    w = 1.0 / (float(n_averaged) + 1.0)
+    for mean, x in zip(averaged, current):
+        mean.lerp_(x, w)
+
+
 @contextlib.contextmanager
 def _averaged(model, avg: AveragedModel | None):
     """``model`` holding the averaged parameters of ``avg`` for the duration (nothing when ``avg`` is
@@ -270,7 +279,7 @@ def fit(
         best_state, bad, step, elapsed = s["best_model"], s["bad"], s["step"], s["elapsed"]
         start_epoch = hist.epoch[-1] + 1 if hist.epoch else 1
         if s.get("average") is not None:
-            avg = AveragedModel(model, use_buffers=False)
+            avg = AveragedModel(model, use_buffers=False, multi_avg_fn=_running_mean)
             avg.load_state_dict(s["average"])
     hist.precision = precision
     if hist.epoch and (hist.epoch[-1] >= epochs or (patience is not None and bad >= patience)):
@@ -301,7 +310,7 @@ def fit(
         for epoch in range(start_epoch, epochs + 1):
             t_epoch = time.perf_counter()
             if avg is None and average_from is not None and epoch >= average_from:
-                avg = AveragedModel(model, use_buffers=False)
+                avg = AveragedModel(model, use_buffers=False, multi_avg_fn=_running_mean)
             model.train()
             run, count = 0.0, 0
             gen = torch.Generator().manual_seed(seed * 100_003 + epoch)   # the epoch's order, resumable
