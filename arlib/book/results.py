@@ -69,7 +69,7 @@ BOOK_MODELS: tuple[BookModel, ...] = (
     BookModel("MADE, mask ensemble", "made_ensemble", "MADE 2hl (32 masks) [8]: 86.64",
               "88.04 (1 hidden layer, 32 masks)"),
     BookModel("MADE, order-agnostic (2 x 500, 32 orderings)", "made_order_agnostic",
-              "not in Table 4 (a harder task: 32 orderings)"),
+              "MADE 2hl (32 masks) [8]: 86.64, at 2 x 8000 units"),
     BookModel("PixelRNN (LSTM over the pixel sequence)", "pixelrnn",
               "Row LSTM: 80.54; Diagonal BiLSTM (1 layer): 80.75"),
     BookModel("PixelCNN", "pixelcnn", "PixelCNN: 81.30", "81.30"),
