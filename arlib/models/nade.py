@@ -93,13 +93,12 @@ class _NADEFunction(torch.autograd.Function):
     A block s..s+m-1 is one (m + 1, B, H) buffer, small enough to stay in cache. Slab t < m holds
     the block's pixel s+t: a_{s+t} = a_s + sum_{j<t} x_{s+j} W[:, s+j] is the running sum a_s at the
     block's start plus one masked matrix product (slab m: the next block's start). Slab t then holds
-    T = tanh(a / 2) rather than h = sigma(a) = (1 + T) / 2 (tanh is cheaper than sigmoid on CPU, and
-    the halves fold into the products). Pixels are zero-padded to a multiple of m.
+    h = sigma(a), computed in place. Pixels are zero-padded to a multiple of m.
 
     The backward pass needs, per pixel i, dL/da_i = g_i V_i h_i (1 - h_i) with g_i = dL/dlogit_i,
     and dW[:, j] = sum_b x_bj sum_{i>j} dL/da_bi, a sum over the pixels *after* j; it walks the
     blocks from last to first, carrying that sum R in slab m of the buffer (the weights g_i go into
-    the small operands of the products, not into the buffer). It recomputes T block by block from
+    the small operands of the products, not into the buffer). It recomputes h block by block from
     the saved running sums instead of storing the (B, n, H) hidden units (writing and reading them
     costs more than recomputing on this CPU).
 
@@ -137,33 +136,33 @@ class _NADEFunction(torch.autograd.Function):
 
     @staticmethod
     def _forward_chunk(x, WT, Vp, c, m):
-        """V_i . T_i (padded n, B) and the running sums a_s / 2 at the block starts (blocks + 1, B, H)."""
+        """V_i . h_i (padded n, B) and the running sums a_s at the block starts (blocks + 1, B, H)."""
         B, H, nb = x.shape[0], WT.shape[1], WT.shape[0] // m
         _, Xm = _NADEFunction._masked(x, m)
         A = x.new_empty(m + 1, B, H)
         VT = x.new_empty(nb * m, 1, B)
         runs = x.new_empty(nb + 1, B, H)
-        runs[0] = c / 2
+        runs[0] = c
         # every per-block view made once, outside the loop (the loop runs ~100 times per call)
-        A2, Am, T = A.view(-1, H), A[m], A[:m]
-        Tt = T.transpose(1, 2)
+        A2, Am, h = A.view(-1, H), A[m], A[:m]
+        ht = h.transpose(1, 2)
         blocks = zip(Xm.view(nb, -1, m), WT.view(nb, m, H), runs[:-1], runs[1:], Vp.view(nb, m, 1, H),
                      VT.view(nb, m, 1, B))
         for X_k, WT_k, run_k, run_next, V_k, VT_k in blocks:
-            torch.mm(X_k, WT_k, out=A2)                       # sum_{j<t} x_{s+j} W[:, s+j] / 2
-            A += run_k                                        # a_{s+t} / 2, and a_{s+m} / 2 in slab m
+            torch.mm(X_k, WT_k, out=A2)                       # sum_{j<t} x_{s+j} W[:, s+j]
+            A += run_k                                        # a_{s+t}, and a_{s+m} in slab m
             run_next.copy_(Am)
-            T.tanh_()                                         # T_i = tanh(a_i / 2)
-            torch.bmm(V_k, Tt, out=VT_k)                      # V_i . T_i
+            h.sigmoid_()                                      # h_i = sigma(a_i)
+            torch.bmm(V_k, ht, out=VT_k)                      # V_i . h_i
         return VT[:, 0], runs
 
     @staticmethod
-    def _backward_chunk(x, g, WT, V4, runs, m, need_dx, bp=None, n=None):
+    def _backward_chunk(x, g, WT, V3, runs, m, need_dx, bp=None, n=None):
         """The gradient for the chunk, sweeping the blocks from last to first.
 
-        With ``bp`` (the padded b_i + V_i . 1 / 2) this is the fused forward sweep: T comes from the
-        running sums, the logits from T, and g = sigma(logit) - x (``g`` is then ignored).
-        Returns (dW^T padded, R = sum_i dL/da_i, sum_b g_bi T_bi, g^T padded, logits^T padded, dx)."""
+        With ``bp`` (the padded biases b_i) this is the fused forward sweep: h comes from the
+        running sums, the logits from h, and g = sigma(logit) - x (``g`` is then ignored).
+        Returns (dW^T padded, R = sum_i dL/da_i, sum_b g_bi h_bi, g^T padded, logits^T padded, dx)."""
         B, H, nb = x.shape[0], WT.shape[1], WT.shape[0] // m
         fused = bp is not None
         xT, Xm = _NADEFunction._masked(x, m)
@@ -171,7 +170,7 @@ class _NADEFunction(torch.autograd.Function):
         Gx = x.new_ones(B, m + 1)                             # weights of the slabs: g_i, and 1 for R
         XG = x.new_empty(m + 1, B, m)                         # Xm weighted by them
         R = x.new_zeros(B, 1, H)                              # sum of dL/da_i over the pixels after the block
-        dWT, gT_T = x.new_empty(nb * m, H), x.new_empty(nb * m, 1, H)
+        dWT, gh = x.new_empty(nb * m, H), x.new_empty(nb * m, 1, H)
         gT = x.new_empty(nb * m, B) if fused else _NADEFunction._padded(g.T, nb * m)
         if fused:
             gT[n:] = 0                                        # padding
@@ -179,48 +178,48 @@ class _NADEFunction(torch.autograd.Function):
         dx = x.new_empty(B, nb * m) if need_dx else None
         mask = torch.ones(m + 1, m, dtype=x.dtype, device=x.device).tril(-1)
         # every per-block view made once, outside the loop (the loop runs ~100 times per call)
-        A2, Am, T, R0 = A.view(-1, H), A[m], A[:m], R[:, 0]
-        Tm2, Tt, At = T.reshape(-1, H), T.transpose(1, 2), A.transpose(0, 1)
+        A2, Am, h, R0 = A.view(-1, H), A[m], A[:m], R[:, 0]
+        h2, ht, At = h.reshape(-1, H), h.transpose(1, 2), A.transpose(0, 1)
         Gxm, GxT3, Gx3, XGT = Gx[:, :m], Gx.T[:, :, None], Gx[:, None, :], XG.view(-1, m).T
         Xs, WTs = Xm.unbind(0), WT.view(nb, m, H).unbind(0)
         XAs = Xm[:, :m].reshape(nb, -1, m).unbind(0)
-        V4s, gTs, gT_Ts = V4.view(nb, m, 1, H).unbind(0), gT.view(nb, m, B).unbind(0), gT_T.view(nb, m, 1, H).unbind(0)
+        V3s, gTs, ghs = V3.view(nb, m, 1, H).unbind(0), gT.view(nb, m, B).unbind(0), gh.view(nb, m, 1, H).unbind(0)
         if fused:
             Ls, bps, xTs = L.view(nb, m, 1, B).unbind(0), bp.view(nb, m, 1, 1).unbind(0), xT.view(nb, m, B).unbind(0)
         for k in reversed(range(nb)):
-            torch.mm(XAs[k], WTs[k], out=Tm2)
-            T += runs[k]
-            T.tanh_()                                         # T_i = tanh(a_i / 2), as in forward
+            torch.mm(XAs[k], WTs[k], out=h2)
+            h += runs[k]
+            h.sigmoid_()                                      # h_i = sigma(a_i), as in forward
             G = gTs[k]
             if fused:                                         # g_i = sigma(logit_i) - x_i (w = 1)
-                torch.baddbmm(bps[k], V4s[k], Tt, alpha=2, out=Ls[k])   # b_i + V_i . 1 / 2 + V_i . T_i / 2
+                torch.baddbmm(bps[k], V3s[k], ht, out=Ls[k])  # b_i + V_i . h_i
                 torch.sigmoid(Ls[k][:, 0], out=G)
                 G -= xTs[k]
                 if (k + 1) * m > n:
                     G[n - k * m:] = 0                         # padding
             Gxm.copy_(G.T)
-            torch.bmm(G[:, None, :], T, out=gT_Ts[k])         # sum_b g_bi T_bi
-            torch.ops.aten.tanh_backward.grad_input(V4s[k], T, grad_input=T)  # V_i (1 - T_i^2) / 4
+            torch.bmm(G[:, None, :], h, out=ghs[k])           # sum_b g_bi h_bi
+            torch.ops.aten.sigmoid_backward.grad_input(V3s[k], h, grad_input=h)  # V_i h_i (1 - h_i)
             Am.copy_(R0)                                      # slab m: dL/da summed after the block
             # dW[:, j] = sum_b x_bj sum_{i>j} g_bi (dlogit_i/da_bi): slabs t > j of the block, and slab m
             torch.mul(Xs[k], GxT3, out=XG)
             torch.mm(XGT, A2, out=dWT[k * m:(k + 1) * m])
             if dx is not None:                                # dL/dx_j = W[:, j] . sum_{i>j} dL/da_i
                 dXm = torch.mm(A2, WTs[k].T).view(m + 1, B, m)
-                dx[:, k * m:(k + 1) * m] = (dXm * (mask[:, None, :] * GxT3)).sum(0) * 2
+                dx[:, k * m:(k + 1) * m] = (dXm * (mask[:, None, :] * GxT3)).sum(0)
             torch.bmm(Gx3, At, out=R)                         # R for the block before
-        return dWT, R0, gT_T[:, 0], gT, None if L is None else L[:, 0], dx
+        return dWT, R0, gh[:, 0], gT, None if L is None else L[:, 0], dx
 
     @staticmethod
     def _block_starts(x, WT, c, m):
-        """a_s / 2 at every block start s (blocks, B, H): c / 2 plus the blocks before, one product."""
+        """a_s at every block start s (blocks, B, H): c plus the blocks before, one product."""
         B, H, nb = x.shape[0], WT.shape[1], WT.shape[0] // m
         xp = x.new_zeros(B, nb * m)
         xp[:, :x.shape[1]] = x
         runs = x.new_empty(nb, B, H)
-        runs[0] = c / 2
+        runs[0] = c
         torch.bmm(xp.view(B, nb, m)[:, :-1].transpose(0, 1), WT[:-m].view(nb - 1, m, H), out=runs[1:])
-        for k in range(1, nb):
+        for k in range(1, nb):      # (a loop of in-place adds: 3x faster than cumsum_ along dim 0 here)
             runs[k] += runs[k - 1]
         return runs
 
@@ -232,9 +231,8 @@ class _NADEFunction(torch.autograd.Function):
         if fuse is None:
             fuse = any(ctx.needs_input_grad[1:])
         fuse = fuse and not ctx.needs_input_grad[0]
-        WT = _NADEFunction._padded(W.T / 2, nb * m)          # W^T / 2, zero-padded
+        WT = _NADEFunction._padded(W.T, nb * m)              # W^T, zero-padded
         Vp = _NADEFunction._padded(V, nb * m)
-        b_half = torch.addcmul(b, V.sum(1), torch.tensor(0.5, dtype=x.dtype))   # b_i + V_i . 1 / 2
         parts = _chunks(B)
         ctx.block, ctx.fused, ctx.parts = block, fuse, parts
         if not fuse:
@@ -242,22 +240,21 @@ class _NADEFunction(torch.autograd.Function):
             ctx.runs = [r for _, r in out]
             ctx.save_for_backward(x, W, V)
             VT = torch.cat([v for v, _ in out], 1)
-            return torch.add(b_half, VT[:n].T, alpha=0.5, out=x.new_empty(B, n))  # b_i + V_i . h_i
+            return torch.add(b, VT[:n].T, out=x.new_empty(B, n))   # b_i + V_i . h_i
 
-        V4 = (Vp / 4)[:, None, :]
-        bp = _NADEFunction._padded(b_half, nb * m)
+        V3 = Vp[:, None, :]
+        bp = _NADEFunction._padded(b, nb * m)
 
         def sweep(xc):
             runs = _NADEFunction._block_starts(xc, WT, c, m)
-            return runs, _NADEFunction._backward_chunk(xc, None, WT, V4, runs, m, False, bp, n)
+            return runs, _NADEFunction._backward_chunk(xc, None, WT, V3, runs, m, False, bp, n)
 
         out = _in_parallel(sweep, [(x[p],) for p in parts])
         ctx.runs = [r for r, _ in out]
         dWT = sum(o[0] for _, o in out)
         gT = torch.cat([o[3] for _, o in out], 1)[:n]
         gsum = gT.sum(1)
-        ctx.grads = (dWT[:n].T, sum(o[1].sum(0) for _, o in out),
-                     (sum(o[2] for _, o in out)[:n] + gsum[:, None]).mul_(0.5), gsum)
+        ctx.grads = (dWT[:n].T, sum(o[1].sum(0) for _, o in out), sum(o[2] for _, o in out)[:n], gsum)
         ctx.save_for_backward(x, W, V, gT)
         return torch.cat([o[4] for _, o in out], 1)[:n].T.contiguous()
 
@@ -274,14 +271,14 @@ class _NADEFunction(torch.autograd.Function):
         _NADEFunction.last_backward = "recomputed"
         m = ctx.block
         nb = -(-n // m)
-        WT = _NADEFunction._padded(W.T / 2, nb * m)
-        V4 = _NADEFunction._padded(V / 4, nb * m)[:, None, :]
+        WT = _NADEFunction._padded(W.T, nb * m)
+        V3 = _NADEFunction._padded(V, nb * m)[:, None, :]
         need_dx = ctx.needs_input_grad[0]
         out = _in_parallel(_NADEFunction._backward_chunk,
-                           [(x[p], g[p], WT, V4, r, m, need_dx) for p, r in zip(ctx.parts, ctx.runs)])
+                           [(x[p], g[p], WT, V3, r, m, need_dx) for p, r in zip(ctx.parts, ctx.runs)])
         dWT = sum(o[0] for o in out)
         dc = sum(o[1].sum(0) for o in out)
-        dV = (sum(o[2] for o in out)[:n] + g.sum(0)[:, None]).mul_(0.5)   # dV_i = sum_b g_bi (1 + T_bi) / 2
+        dV = sum(o[2] for o in out)[:n]                     # dV_i = sum_b g_bi h_bi
         dx = torch.cat([o[5] for o in out])[:, :n] if need_dx else None
         return dx, dWT[:n].T, dc, dV, g.sum(0), None, None
 
