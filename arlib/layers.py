@@ -196,9 +196,23 @@ class MaskedConv2d(nn.Conv2d):
 
 
 def gated_activation(a: torch.Tensor) -> torch.Tensor:
-    """tanh(a_f) * sigmoid(a_g), where ``a = [a_f, a_g]`` is split in two along the channels (dim 1)."""
-    a_f, a_g = a.chunk(2, dim=1)
-    return torch.tanh(a_f) * torch.sigmoid(a_g)
+    """tanh(a_f) * sigmoid(a_g), where ``a = [a_f, a_g]`` is split in two along the channels (dim 1).
+
+    On maps (4-D) it is computed as (2 sigma(2 a_f) - 1) sigma(a_g), since tanh(z) = 2 sigma(2z) - 1:
+    one sigmoid over the whole of ``a`` (scaled by 2 on the first half) instead of a tanh and a
+    sigmoid on its two halves. The halves of a channels-last map are strided views, on which CPU
+    kernels fall off their vector path; the whole map is not (measured: the gate's forward and
+    backward 2x faster on a (32, 32, 28, 28) channels-last map, in float32 and in bfloat16; a
+    Gated PixelCNN training step 1.1-1.2x faster).
+    """
+    if a.dim() < 4:             # the sampler's rows and positions: small, and fewer ops matter more
+        a_f, a_g = a.chunk(2, dim=1)
+        return torch.tanh(a_f) * torch.sigmoid(a_g)
+    C = a.shape[1] // 2
+    scale = a.new_ones(1, 2 * C, 1, 1)
+    scale[:, :C] = 2
+    s_f, s_g = torch.sigmoid(a * scale).chunk(2, dim=1)    # sigma(2 a_f), sigma(a_g)
+    return torch.addcmul(-s_g, s_f, s_g, value=2)            # (2 sigma(2 a_f) - 1) sigma(a_g)
 
 
 class StackConv2d(nn.Conv2d):

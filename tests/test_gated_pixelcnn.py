@@ -96,8 +96,15 @@ def test_first_vertical_layer_is_a_shifted_convolution():
 
 
 def test_gated_activation():
-    a = torch.randn(2, 6, 3, 3)
-    torch.testing.assert_close(gated_activation(a), torch.tanh(a[:, :3]) * torch.sigmoid(a[:, 3:]))
+    """tanh(a_f) sigma(a_g) on maps (computed through one sigmoid), channels-last maps, per-position
+    vectors (the sampler's), and its gradient."""
+    a = torch.randn(2, 6, 3, 3, dtype=torch.float64)
+    expected = torch.tanh(a[:, :3]) * torch.sigmoid(a[:, 3:])
+    torch.testing.assert_close(gated_activation(a), expected)
+    torch.testing.assert_close(gated_activation(a.contiguous(memory_format=torch.channels_last)), expected)
+    v = a[:, :, 0, 0]
+    torch.testing.assert_close(gated_activation(v), torch.tanh(v[:, :3]) * torch.sigmoid(v[:, 3:]))
+    assert torch.autograd.gradcheck(gated_activation, (a.clone().requires_grad_(),))
 
 
 def test_gated_block_shapes_and_residual():
