@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from arlib import recipes
-from arlib.checkpoints import save, stored_state
+from arlib.checkpoints import manifest, save, stored_state
 from arlib.config import device
 from arlib.train import STATE_FILE, History, evaluate
 
@@ -58,6 +58,26 @@ def finish(name: str, run_dir: Path):
     hist = History(**state["history"])
     hist.finished = True
     return model, hist
+
+
+def with_parent(info: dict, parent: str) -> None:
+    """A warm restart's metadata in place: the parent checkpoint's curves ahead of the run's own, on
+    one clock (the run's seconds counted from the end of the parent's), epochs counted from the
+    parent's first; ``info["init"]`` names the parent (sha256) and where the restart begins."""
+    entry = manifest()[parent]
+    p = entry["info"]
+    if not p.get("valid_seconds"):
+        raise SystemExit(f"init={parent!r}: its checkpoint recorded no validation clock (valid_seconds); "
+                         "a warm restart's metadata needs the parent's curve against time")
+    t0 = p["train_seconds"]
+    info["init"] = {"checkpoint": parent, "sha256": entry["sha256"], "epochs": p["epochs_run"],
+                    "train_seconds": t0, "test_nll_nats": p["test_nll_nats"]}
+    for key in ("valid_nll", "train_nll", "lr"):
+        info[key] = list(p.get(key) or [None] * p["epochs_run"]) + list(info[key])
+    info["valid_seconds"] = list(p["valid_seconds"]) + [round(t0 + t, 2) for t in info["valid_seconds"]]
+    info["epochs_run"] += p["epochs_run"]
+    info["best_epoch"] += p["epochs_run"]
+    info["train_seconds"] = round(t0 + info["train_seconds"], 2)
 
 
 def parse_setting(item: str) -> tuple[str, object]:
@@ -136,6 +156,9 @@ def main() -> None:
         "device": str(device()), "machine": machine(), "threads": torch.get_num_threads(),
         "torch": torch.__version__, "stored": args.store, "notes": getattr(r, "NOTES", ""),
     }
+    parent = info["settings"].get("init")
+    if parent is not None:
+        with_parent(info, parent)
     dtype = {"float16": torch.float16, "float32": torch.float32, "int8": torch.int8}[args.store]
     stored = r.build().to(device())                    # what ships: the weights as load() returns them
     stored.load_state_dict(stored_state(model.state_dict(), dtype))

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -31,3 +32,29 @@ def test_set_overrides_the_recipe_and_is_recorded(tmp_path):
     info = json.loads((tmp_path / "out" / "manifest.json").read_text())["bernoulli"]["info"]
     assert info["settings"]["lr"] == 0.05 and info["settings"]["epochs"] == 2
     assert info["epochs_run"] == 2 and info["lr"][0] == 0.05
+
+
+def test_init_starts_from_the_checkpoint_and_records_its_lineage(tmp_path):
+    """A warm restart (``--set init=NAME``): the run starts from NAME's weights, and the checkpoint's
+    curves are the parent's followed by the run's own, on one clock."""
+    from arlib import recipes
+    from arlib.checkpoints import load_model, manifest
+
+    parent = manifest()["fvsbn"]["info"]
+    model, hist = recipes.run("fvsbn", full=False, progress=False, init="fvsbn", lr=0.0, epochs=1,
+                              max_steps=1, n_train=100, n_valid=100)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
+                                                 load_model("fvsbn").state_dict().values()))
+    cmd = [sys.executable, "scripts/train.py", "--model", "fvsbn", "--short", "--threads", "1",
+           "--set", "init=fvsbn", "--set", "epochs=2", "--set", "max_steps=None", "--set", "n_train=500",
+           "--run-dir", str(tmp_path / "run"), "--out", str(tmp_path / "out")]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    info = json.loads((tmp_path / "out" / "manifest.json").read_text())["fvsbn"]["info"]
+    k = parent["epochs_run"]
+    assert info["init"]["checkpoint"] == "fvsbn" and info["init"]["epochs"] == k
+    assert info["epochs_run"] == k + 2 and len(info["valid_nll"]) == k + 2
+    assert info["valid_nll"][:k] == parent["valid_nll"]
+    t0 = parent["train_seconds"]
+    assert info["valid_seconds"][k] > t0 and info["valid_seconds"] == sorted(info["valid_seconds"])
+    assert info["train_seconds"] == info["valid_seconds"][-1]

@@ -11,6 +11,10 @@ A recipe module ``arlib.recipes.NAME`` defines
 * optionally ``load(split, n)``: the data it trains on, when that is not binarized MNIST,
 * optionally ``NOTES``: where the recipe differs from the paper it reproduces, and why.
 
+A ``FULL`` may name ``init``: a shipped checkpoint whose weights the run starts from (a warm restart
+of a finished run, with a fresh optimizer and schedule); ``scripts/train.py`` then records the
+parent's curves ahead of the run's own, so the metadata tells the whole training.
+
 The checkpoint of recipe ``NAME`` is ``arlib/checkpoints/NAME.safetensors``.  ``run(NAME)``
 trains with ``SHORT`` or ``FULL`` on binarized MNIST (labels are loaded when the model is
 conditional).
@@ -62,11 +66,15 @@ def run(name: str, full: bool | None = None, progress: bool = True, run_dir: str
     """Build model ``name`` and train it on binarized MNIST; returns ``(model, history)``.
 
     ``full=None`` follows ``ARLIB_FULL``; ``overrides`` replace entries of the settings;
-    ``run_dir`` makes the run resumable (``arlib.train.fit``).
+    ``run_dir`` makes the run resumable (``arlib.train.fit``); an ``init`` setting starts from the
+    weights of that shipped checkpoint.
     """
     s = settings(name, full, **overrides)
-    n_train, n_valid = s.pop("n_train"), s.pop("n_valid")
+    n_train, n_valid, init = s.pop("n_train"), s.pop("n_valid"), s.pop("init", None)
     model = get(name).build().to(device())
+    if init is not None:                                 # a warm restart from a shipped checkpoint
+        from arlib.checkpoints import load_model
+        model.load_state_dict(load_model(init).state_dict())
     train = load_data(name, "train", n_train, labels=model.conditional)
     valid = load_data(name, "valid", n_valid, labels=model.conditional)
     hist: History = fit(model, train, valid, progress=progress, run_dir=run_dir, **s)
