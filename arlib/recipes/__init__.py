@@ -26,6 +26,7 @@ import pkgutil
 from pathlib import Path
 from types import ModuleType
 
+from arlib.checkpoints import load_model
 from arlib.config import device, full_run
 from arlib.data import load_binarized_mnist
 from arlib.train import History, fit
@@ -73,7 +74,6 @@ def run(name: str, full: bool | None = None, progress: bool = True, run_dir: str
     n_train, n_valid, init = s.pop("n_train"), s.pop("n_valid"), s.pop("init", None)
     model = get(name).build().to(device())
     if init is not None:                                 # a warm restart from a shipped checkpoint
-        from arlib.checkpoints import load_model
         model.load_state_dict(load_model(init).state_dict())
     train = load_data(name, "train", n_train, labels=model.conditional)
     valid = load_data(name, "valid", n_valid, labels=model.conditional)
