@@ -214,3 +214,18 @@ def test_the_evaluation_zoo_is_judged_by_a_likelihood_check():
     assert ch12.check_evaluation_zoo(suspicious).startswith("Correct")
     with pytest.raises(ExerciseError, match="overlaps the training images"):
         ch12.check_evaluation_zoo(lambda model, images: False)
+
+
+def test_nll_against_time_draws_a_warm_restart_from_its_parents_end():
+    import matplotlib
+    matplotlib.use("Agg")
+    from arlib.book.plotting import nll_against_time
+
+    parent = {"valid_nll": [90.0, 88.0, 87.0], "valid_seconds": [60.0, 120.0, 180.0]}
+    restart = {"valid_nll": parent["valid_nll"] + [87.5, 86.5], "init": {"epochs": 3},
+               "valid_seconds": parent["valid_seconds"] + [240.0, 300.0]}
+    ax = nll_against_time({"parent": parent, "restart": restart}, log_time=False)
+    lines = {line.get_label(): line for line in ax.lines}
+    assert list(lines["parent"].get_ydata()) == [90.0, 88.0, 87.0]
+    assert list(lines["restart"].get_ydata()) == [87.0, 87.5, 86.5]     # from the parent's last point
+    assert list(lines["restart"].get_xdata()) == [3.0, 4.0, 5.0]        # minutes, on the parent's clock

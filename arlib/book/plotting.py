@@ -152,6 +152,8 @@ def nll_against_time(infos: dict[str, dict], ax=None, published: dict[str, float
     A run that recorded the second of every validation (``valid_seconds``) is drawn as measured,
     with a solid line; an older run that recorded only its total time is drawn dotted, its epochs
     spread evenly over that time (labelled so).  The machine of each run is in its metadata.
+    A warm restart (``info["init"]``, whose curve starts with its parent's) is drawn from the point
+    where its parent ended, on the parent's clock, so that it continues the parent's line.
     ``published``: name -> a published test NLL, drawn as a short mark at the right edge.
     """
     if ax is None:
@@ -168,6 +170,9 @@ def nll_against_time(infos: dict[str, dict], ax=None, published: dict[str, float
             total = float(info.get("train_seconds") or 0) / 60
             t = np.linspace(total / len(nll), total, len(nll))
             ax.plot(t, nll, ":", color=colour, lw=1.6, label=f"{name} (epochs spread evenly)")
+        k = max((info.get("init") or {}).get("epochs", 0) - 1, 0)   # a restart: from its parent's end
+        if k:
+            ax.lines[-1].set_data(t[k:], nll[k:])
         ax.plot(t[-1:], nll[-1:], "o", color=colour, ms=4)
         if published and name in published:
             ax.axhline(published[name], color=colour, lw=0.8, ls="--", alpha=0.7)
