@@ -74,6 +74,7 @@ BOOK_MODELS: tuple[BookModel, ...] = (
               "Row LSTM: 80.54; Diagonal BiLSTM (1 layer): 80.75"),
     BookModel("PixelCNN", "pixelcnn", "PixelCNN: 81.30", "81.30"),
     BookModel("PixelCNN, 16 residual layers", "pixelcnn_deep", "PixelCNN: 81.30", "81.30"),
+    BookModel("PixelCNN, 16 residual layers, warm restart", "pixelcnn_deep_restart", "PixelCNN: 81.30", "81.30"),
     BookModel("Gated PixelCNN", "gated_pixelcnn", "not in Table 4"),
 )
 
