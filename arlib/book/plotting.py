@@ -163,16 +163,14 @@ def nll_against_time(infos: dict[str, dict], ax=None, published: dict[str, float
         if not nll:
             continue
         colour = f"C{i % 10}"
+        k = max((info.get("init") or {}).get("epochs", 0) - 1, 0)   # a restart: from its parent's end
         if info.get("valid_seconds"):
-            t = np.asarray(info["valid_seconds"], dtype=float) / 60
-            ax.plot(t, nll, "-", color=colour, lw=1.6, label=name)
+            t = np.asarray(info["valid_seconds"], dtype=float)[k:] / 60
+            ax.plot(t, nll[k:], "-", color=colour, lw=1.6, label=name)
         else:
             total = float(info.get("train_seconds") or 0) / 60
-            t = np.linspace(total / len(nll), total, len(nll))
-            ax.plot(t, nll, ":", color=colour, lw=1.6, label=f"{name} (epochs spread evenly)")
-        k = max((info.get("init") or {}).get("epochs", 0) - 1, 0)   # a restart: from its parent's end
-        if k:
-            ax.lines[-1].set_data(t[k:], nll[k:])
+            t = np.linspace(total / len(nll), total, len(nll))[k:]
+            ax.plot(t, nll[k:], ":", color=colour, lw=1.6, label=f"{name} (epochs spread evenly)")
         ax.plot(t[-1:], nll[-1:], "o", color=colour, ms=4)
         if published and name in published:
             ax.axhline(published[name], color=colour, lw=0.8, ls="--", alpha=0.7)
