@@ -228,8 +228,8 @@ def test_made_refuses_masks_that_are_not_autoregressive(monkeypatch):
     feeding output d, so output d sees x_d) stop the model before it is ever used."""
     import arlib.models.made as made_module
 
-    def wrong_masks(degrees):
-        masks = made_masks(degrees)
+    def wrong_masks(degrees, out=None):
+        masks = made_masks(degrees, out)
         masks[-1] = (degrees[0][:, None] >= degrees[-1][None, :]).float()
         return masks
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arlib.masks import Mulberry32, check_made_masks, made_degrees, made_masks, made_order, mask_connectivity
+from arlib.models import MADE
 
 
 def _pos(order):
@@ -248,3 +249,26 @@ def test_a_hidden_unit_that_sees_its_own_output_is_rejected(hidden):
     assert mask_connectivity(masks)[d, d]                                # now output d reaches its own input x_d
     with pytest.raises(ValueError, match="not autoregressive: output .* can reach"):
         check_made_masks(masks, order)
+
+
+def test_made_masks_drawn_into_given_tensors_are_the_same_masks():
+    """``made_masks(degrees, out)`` writes the masks into ``out`` (a MADE's buffers) and returns
+    them: the same 0/1 values as drawing new tensors; a wrong number of tensors is refused."""
+    degrees = made_degrees(7, [9, 5], "random", seed=4)
+    want = made_masks(degrees)
+    out = [torch.full_like(M, 7.0) for M in want]
+    got = made_masks(degrees, out)
+    assert all(g is o for g, o in zip(got, out))
+    assert all(torch.equal(g, w) for g, w in zip(got, want))
+    with pytest.raises(ValueError, match="3 tensors"):
+        made_masks(degrees, out[:2])
+
+
+def test_made_cycling_masks_in_place_gives_each_mask_exactly():
+    """A K-mask MADE draws a mask it has seen before into its buffers: after cycling through all
+    K twice, each mask's buffers equal a freshly drawn copy of that mask."""
+    m = MADE(8, [11, 6], num_masks=3, ordering="random", seed=2, direct=True)
+    for k in [0, 1, 2, 0, 1, 2, 1]:
+        m.set_mask(k)
+        want = made_masks(made_degrees(8, [11, 6], "random", seed=2 + k))
+        assert all(torch.equal(layer.mask, w) for layer, w in zip(m.layers, want))

@@ -80,11 +80,12 @@ class MADE(AutoregressiveModel):
         """The MaskedLinear layers (the hidden and output layers, and ``direct`` if present)."""
         return [*self.layers, *([] if self.direct is None else [self.direct])]
 
-    def masks_for(self, k: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    def masks_for(self, k: int, out: list[torch.Tensor] | None = None) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """``(degrees, masks)`` of mask ``k`` (0 <= k < num_masks), checked to be autoregressive
-        (the check runs the first time each k is drawn)."""
+        (the check runs the first time each k is drawn); ``out``: tensors to draw the masks into
+        (``made_masks``)."""
         degrees = made_degrees(self.D, self.hidden_sizes, self.ordering, seed=self.seed + k)
-        masks = made_masks(degrees)
+        masks = made_masks(degrees, out)
         if k not in self._checked:
             check_made_masks(masks, torch.argsort(degrees[0]))
             self._checked.add(k)
@@ -95,9 +96,12 @@ class MADE(AutoregressiveModel):
         k = int(k) % self.num_masks
         if k == self.mask_index:
             return
-        degrees, masks = self.masks_for(k)
-        for layer, m in zip(self.layers, masks):
-            layer.set_mask(m)
+        if self.num_masks > 1 and k in self._checked:   # drawn in place: no new tensors, no copies
+            degrees, masks = self.masks_for(k, out=[layer.mask for layer in self.layers])
+        else:
+            degrees, masks = self.masks_for(k)
+            for layer, m in zip(self.layers, masks):
+                layer.set_mask(m)
         if self.direct is not None:   # x_j -> logit of x_d when j comes before d in the ordering
             self.direct.set_mask((degrees[0][:, None] > degrees[0][None, :]).float())
         self.order.copy_(torch.argsort(degrees[0]).to(self.order.device))
