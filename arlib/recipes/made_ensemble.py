@@ -17,7 +17,8 @@ NOTES = ("Paper: Adagrad lr 0.01, minibatch 100, 32 masks cycled, early stopping
          "128 MB in float16, over the book's size budget, and about 8x the training cost). Here the same "
          "one-hidden-layer configuration in raster order for every mask (the masks differ in "
          "connectivity only), validated on the 32-mask ensemble of 1,000 validation images (the paper: "
-         "all of them), resumed over several sittings.")
+         "all of them), bfloat16 autocast for the training passes where the CPU has it (precision "
+         "auto), resumed over several sittings.")
 
 
 def build() -> MADE:
@@ -27,4 +28,5 @@ def build() -> MADE:
 
 
 SHORT = dict(epochs=1, max_steps=150, batch_size=100, lr=1e-3, seed=0, n_train=15_000, n_valid=1_000)
-FULL = dict(epochs=300, batch_size=100, lr=0.01, optimizer="adagrad", seed=0, patience=30, n_valid=1_000)
+FULL = dict(epochs=300, batch_size=100, lr=0.01, optimizer="adagrad", seed=0, patience=30, n_valid=1_000,
+            precision="auto")
