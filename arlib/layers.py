@@ -98,7 +98,14 @@ class MaskedLinear(nn.Linear):
         self.masked_entries_free = False
 
     def set_mask(self, mask: torch.Tensor) -> None:
-        """Use ``mask`` (shape ``(out_features, in_features)``, 0/1 values) from now on."""
+        """Use ``mask`` (shape ``(out_features, in_features)``, 0/1 values) from now on.
+
+        ``mask`` may be the layer's own ``mask`` buffer, already overwritten in place by the caller
+        (``MADE`` draws its masks straight into the buffers): nothing is copied then, and the
+        masked entries are no longer free (the layer cannot tell whether the mask changed)."""
+        if mask is self.mask:
+            self.masked_entries_free = False
+            return
         mask = torch.as_tensor(mask)
         if mask.shape != self.weight.shape:
             raise ValueError(f"mask has shape {tuple(mask.shape)}; this layer needs {tuple(self.weight.shape)}")

@@ -281,6 +281,11 @@ def test_free_masked_entries_change_nothing_but_their_own_gradient():
     assert b.masked_entries_free
     b.set_mask(1 - M)                                 # another mask: the masked entries come alive
     assert not b.masked_entries_free
+    b.set_mask(M)
+    b.masked_entries_free = True
+    b.mask.copy_(1 - M)                               # a mask drawn into the buffer in place...
+    b.set_mask(b.mask)                                # ...is taken as it is, and may have changed
+    assert torch.equal(b.mask, 1 - M) and not b.masked_entries_free
 
 
 @pytest.mark.parametrize("fused", [False, True])

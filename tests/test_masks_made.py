@@ -270,5 +270,8 @@ def test_made_cycling_masks_in_place_gives_each_mask_exactly():
     m = MADE(8, [11, 6], num_masks=3, ordering="random", seed=2, direct=True)
     for k in [0, 1, 2, 0, 1, 2, 1]:
         m.set_mask(k)
-        want = made_masks(made_degrees(8, [11, 6], "random", seed=2 + k))
+        degrees = made_degrees(8, [11, 6], "random", seed=2 + k)
+        want = made_masks(degrees)
         assert all(torch.equal(layer.mask, w) for layer, w in zip(m.layers, want))
+        assert torch.equal(m.direct.mask, (degrees[0][:, None] > degrees[0][None, :]).float())
+        assert torch.equal(m.order, torch.argsort(degrees[0]))

@@ -96,14 +96,14 @@ class MADE(AutoregressiveModel):
         k = int(k) % self.num_masks
         if k == self.mask_index:
             return
-        if self.num_masks > 1 and k in self._checked:   # drawn in place: no new tensors, no copies
-            degrees, masks = self.masks_for(k, out=[layer.mask for layer in self.layers])
-        else:
-            degrees, masks = self.masks_for(k)
-            for layer, m in zip(self.layers, masks):
-                layer.set_mask(m)
+        # a mask already checked is drawn straight into the layers' buffers: no new tensors, no copies
+        in_place = self.num_masks > 1 and k in self._checked
+        degrees, masks = self.masks_for(k, out=[layer.mask for layer in self.layers] if in_place else None)
+        for layer, m in zip(self.layers, masks):
+            layer.set_mask(m)
         if self.direct is not None:   # x_j -> logit of x_d when j comes before d in the ordering
-            self.direct.set_mask((degrees[0][:, None] > degrees[0][None, :]).float())
+            d0 = degrees[0].to(self.direct.mask.device, torch.float32)
+            self.direct.set_mask(torch.gt(d0[:, None], d0[None, :], out=self.direct.mask if in_place else None))
         self.order.copy_(torch.argsort(degrees[0]).to(self.order.device))
         self._degrees = degrees
         self.mask_index = k
