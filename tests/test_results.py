@@ -55,7 +55,8 @@ def test_results_table_evaluates_shipped_and_skips_missing(shelf):
             assert math.isclose(by[name].nll, -m.log_prob(x).double().mean().item(), rel_tol=1e-6)
     assert "mixture of 3 masks" in by["MADE, mask ensemble"].note
     page = results.results_html(res)
-    assert page.startswith("<table") and page.count("<tr>") == len(res) + 1 and "<b>missing</b>" in page
+    assert "<table" in page and page.count("<tr>") == len(res) + 1 and "<b>not shipped yet</b>" in page
+    assert "overflow-x:auto" in page                                   # a wide table scrolls, never clipped
     assert "86.64" in page and "|" not in page and "207.25" in page and "papers' test file" in page
 
 
@@ -69,6 +70,18 @@ def test_results_table_reports_a_broken_checkpoint(shelf):
     made = [r for r in res if r.model.checkpoint == "made"]
     assert all(r.status == "error" and "sha256" in r.note for r in made)
     assert "<b>error</b>" in results.results_html(res)
+
+
+def test_stopped_by_and_runs_table():
+    info = {"settings": {"patience": 4, "epochs": 30}, "best_epoch": 10, "epochs_run": 14, "train_seconds": 7200,
+            "machine": "AMD EPYC, 1 thread(s)"}
+    assert results.stopped_by(info) == "early stopping"
+    assert results.stopped_by({**info, "epochs_run": 13}) == "a time budget"
+    assert results.stopped_by({**info, "best_epoch": 30, "epochs_run": 30}) == "its epochs"
+    assert results.stopped_by({"settings": {}, "best_epoch": 5, "epochs_run": 5}) == "a time budget"
+    page = results.runs_html({"a run": info, "an old run": {"epochs_run": 3, "device": "cpu"}})
+    assert page.count("<tr>") == 3 and "2.00" in page and "early stopping" in page and "AMD EPYC" in page
+    assert "<td style='text-align:left'>cpu</td>" in page and "–" in page
 
 
 def test_results_table_checks_n_test():

@@ -26,7 +26,8 @@ from arlib.data import load_binarized_mnist
 from arlib.recipes import load_data
 from arlib.train import evaluate
 
-__all__ = ["LECTURE_TABLE4", "BookModel", "BOOK_MODELS", "Result", "results_table", "results_html",
+__all__ = ["LECTURE_TABLE4", "BookModel", "BOOK_MODELS", "Result", "results_table", "results_html", "runs_html",
+           "stopped_by",
            "sampling_seconds", "default_n_test", "test_subset", "CHECK", "check_nll", "on_papers_file", "block_grey", "binarize", "noise_floor",
            "BINARIZATIONS"]
 
@@ -167,7 +168,7 @@ def results_table(n_test: int | None = None, models: tuple[BookModel, ...] = BOO
     out: list[Result] = []
     for bm in tqdm(models, disable=not progress, desc="models"):   # kept: a hidden bar leaves a blank gap in the page
         if bm.checkpoint not in man:
-            out.append(Result(bm, "missing", f"no checkpoint '{bm.checkpoint}' shipped yet: "
+            out.append(Result(bm, "missing", f"no checkpoint '{bm.checkpoint}'; train it with "
                                              f"python scripts/train.py --model {bm.checkpoint}"))
             continue
         info = man[bm.checkpoint].get("info", {})
@@ -201,6 +202,10 @@ def _train_cell(r: Result) -> str:
     return f"{t:.0f} min, {_fmt(r.epochs, 'd')} epoch(s)" if t < 120 else f"{t / 60:.1f} h, {_fmt(r.epochs, 'd')} epoch(s)"
 
 
+#: how a row that was not evaluated is labelled in the page
+_STATUS = {"missing": "not shipped yet", "error": "error"}
+
+
 def results_html(results: list[Result]) -> str:
     """The table as HTML: ours (all 10,000 test images from the checkpoint, the same models on all
     10,000 of the papers' test file from the manifest, and the live subset measured now) beside the
@@ -212,7 +217,7 @@ def results_html(results: list[Result]) -> str:
     for r in results:
         if r.status != "ok":
             cells = [r.model.name, "–", "–", "–", "–", r.model.published or "–", r.model.lecture, "–", "–",
-                     f"<b>{r.status}</b>: {html.escape(r.note)}"]
+                     f"<b>{_STATUS[r.status]}</b>: {html.escape(r.note)}"]
         else:
             cells = [r.model.name, _fmt(r.full_test_nll, ".2f"), _fmt(r.papers_file_nll, ".2f"), f"{r.nll:.2f}",
                      f"{r.bits_per_dim:.4f}", r.model.published or "–", r.model.lecture, f"{r.params:,}",
@@ -221,6 +226,28 @@ def results_html(results: list[Result]) -> str:
     return html_table(head, rows, right={1, 2, 3, 4, 7}, escape=False,
                       note="NLL in nats per image. The papers' test file: the same 10,000 test digits, the bits of "
                            "Larochelle & Murray (2011), on which the published figures were measured.")
+
+
+def stopped_by(info: dict) -> str:
+    """What ended a run, from its checkpoint's metadata: "early stopping" (its validation NLL had not
+    improved for ``patience`` epochs), "its epochs" (it ran all of them) or "a time budget"."""
+    settings = info.get("settings", {})
+    patience, best, ran = settings.get("patience"), info.get("best_epoch"), info.get("epochs_run")
+    if patience and best is not None and ran is not None and ran - best >= patience:
+        return "early stopping"
+    if ran and ran >= settings.get("epochs", float("inf")):
+        return "its epochs"
+    return "a time budget"
+
+
+def runs_html(infos: dict[str, dict]) -> str:
+    """One row per training run (display name -> its checkpoint's ``info``): epochs run, the best
+    epoch (the weights that ship), hours of training, what stopped it, and the machine it ran on."""
+    rows = [[name, info.get("epochs_run", "–"), _fmt(info.get("best_epoch"), "d"),
+             _fmt(info.get("train_seconds") and info["train_seconds"] / 3600, ".2f"), stopped_by(info),
+             info.get("machine", info.get("device", "?"))] for name, info in infos.items()]
+    return html_table(["model", "epochs", "best epoch", "hours", "stopped by", "machine"], rows,
+                      right={1, 2, 3})
 
 
 # ---- binarization: fixed once, re-sampled, thresholded (chapter 12) ----
