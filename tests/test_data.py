@@ -38,12 +38,28 @@ def test_first_test_labels_are_mnist():
     (dict(split="test", n=0), "n must be"),
     (dict(split="test", n=10001), "n must be"),
     (dict(split="test", source="lm"), "unknown source"),
+    (dict(split="test", seed=0), "give n too"),
     (dict(split="train", source="larochelle_murray"), "test split only"),
     (dict(split="test", source="larochelle_murray", labels=True), "without labels"),
 ])
 def test_bad_arguments(kw, msg):
     with pytest.raises(ValueError, match=msg):
         load_binarized_mnist(**kw)
+
+
+def test_seeded_subset_is_random_reproducible_and_keeps_labels():
+    x, y = load_binarized_mnist("test", labels=True)
+    xs, ys = load_binarized_mnist("test", labels=True, n=300, seed=3)
+    idx = torch.randperm(10_000, generator=torch.Generator().manual_seed(3))[:300]
+    assert torch.equal(xs, x[idx]) and torch.equal(ys, y[idx])              # the images with their labels
+    assert torch.equal(xs, load_binarized_mnist("test", n=300, seed=3))     # reproducible
+    assert not torch.equal(xs, x[:300]) and not torch.equal(xs, load_binarized_mnist("test", n=300, seed=4))
+    img = load_binarized_mnist("test", shape="image", n=300, seed=3)
+    assert torch.equal(img.view(300, -1), xs)
+    assert torch.equal(load_binarized_mnist("test", n=10_000, seed=3), x)   # all of them: in order
+    # the papers' file holds the same digits: the same seed picks the same digits from it
+    lm = load_binarized_mnist("test", source="larochelle_murray")
+    assert torch.equal(load_binarized_mnist("test", source="larochelle_murray", n=300, seed=3), lm[idx])
 
 
 def test_loader_batches_and_labels():

@@ -28,7 +28,7 @@ from arlib.train import evaluate
 
 __all__ = ["LECTURE_TABLE4", "BookModel", "BOOK_MODELS", "Result", "results_table", "results_html", "runs_html",
            "stopped_by",
-           "sampling_seconds", "default_n_test", "test_subset", "CHECK", "check_nll", "on_papers_file", "block_grey", "binarize", "noise_floor",
+           "sampling_seconds", "default_n_test", "CHECK", "check_nll", "on_papers_file", "block_grey", "binarize", "noise_floor",
            "BINARIZATIONS"]
 
 # The lecture's Table 4 (from the PixelRNN paper, van den Oord et al. 2016): test NLL in nats on
@@ -106,15 +106,6 @@ def default_n_test() -> int:
     return 10_000 if full_run() else 1_000
 
 
-def test_subset(n_test: int, shape: str = "flat", seed: int = 0) -> torch.Tensor:
-    """A seeded random subset of ``n_test`` test images (all of them, in order, for 10,000): the
-    test set is ordered, so its first images are not a fair sample."""
-    x = load_binarized_mnist("test", shape=shape)
-    if n_test >= x.shape[0]:
-        return x
-    return x[torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(seed))[:n_test]]
-
-
 # The check subset: what tests/test_checkpoints.py re-evaluates for every shipped checkpoint (the
 # full 10,000 take minutes for the 32-mask ensembles on one thread).
 CHECK = {"n": 1000, "seed": 1}
@@ -137,11 +128,10 @@ def check_nll(name: str, directory=None, source: str = "book", n: int = CHECK["n
         return evaluate(model, x).nll
     if source != "book" and not on_papers_file(model):
         raise ValueError(f"{name} needs labels, which the {source!r} test file does not have")
-    idx = torch.randperm(10_000, generator=torch.Generator().manual_seed(CHECK["seed"]))[:n]
+    shape = "flat" if model.event_shape == (784,) else "image"
     if model.conditional:
-        x, y = load_binarized_mnist("test", labels=True)
-        return evaluate(model, (x[idx].view(-1, *model.event_shape), y[idx])).nll
-    return evaluate(model, load_binarized_mnist("test", source=source)[idx].view(-1, *model.event_shape)).nll
+        return evaluate(model, load_binarized_mnist("test", shape, labels=True, n=n, seed=CHECK["seed"])).nll
+    return evaluate(model, load_binarized_mnist("test", shape, n=n, source=source, seed=CHECK["seed"])).nll
 
 
 def sampling_seconds(model, n: int = 1, seed: int = 0) -> float:
@@ -155,7 +145,7 @@ def sampling_seconds(model, n: int = 1, seed: int = 0) -> float:
 def results_table(n_test: int | None = None, models: tuple[BookModel, ...] = BOOK_MODELS, sample: bool = True,
                   progress: bool = True, directory=None) -> list[Result]:
     """Evaluate every model of ``models`` from its shipped checkpoint on a seeded random subset of
-    ``n_test`` test images (``test_subset``), with ``arlib.train.evaluate``.
+    ``n_test`` test images (``load_binarized_mnist("test", n=n_test, seed=0)``), with ``arlib.train.evaluate``.
 
     ``directory``: the checkpoints' folder (default: the shipped ones).  Models whose checkpoint is not shipped get ``status="missing"`` and a note saying how to train it;
     a checkpoint that fails to load or evaluate gets ``status="error"`` and the error in its note.
@@ -163,7 +153,7 @@ def results_table(n_test: int | None = None, models: tuple[BookModel, ...] = BOO
     n_test = default_n_test() if n_test is None else int(n_test)
     if not 1 <= n_test <= 10_000:
         raise ValueError(f"n_test must be in [1, 10000], got {n_test}")
-    x = test_subset(n_test)
+    x = load_binarized_mnist("test", n=n_test, seed=0)
     man = manifest(directory)
     out: list[Result] = []
     for bm in tqdm(models, disable=not progress, desc="models"):   # kept: a hidden bar leaves a blank gap in the page

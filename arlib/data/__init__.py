@@ -66,6 +66,7 @@ def load_binarized_mnist(
     n: int | None = None,
     dtype: torch.dtype = torch.float32,
     source: str = "book",
+    seed: int | None = None,
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Return binarized MNIST ``split`` as a tensor of 0.0/1.0.
 
@@ -73,24 +74,33 @@ def load_binarized_mnist(
         split: ``"train"`` (50,000), ``"valid"`` (10,000) or ``"test"`` (10,000).
         shape: ``"flat"`` for ``(N, 784)`` or ``"image"`` for ``(N, 1, 28, 28)``.
         labels: also return the digit labels as an ``int64`` tensor ``(N,)``.
-        n: keep only the first ``n`` examples (a fixed subset).
+        n: keep only ``n`` examples: the first ``n``, or with ``seed`` a seeded random ``n``.
+            The splits are in a fixed order that is not random (the first 500 test digits are easier
+            than the rest), so a number meant to stand for the whole split uses ``seed``.
         dtype: floating dtype of the images.
         source: ``"book"`` (the book's own draw) or ``"larochelle_murray"`` (the papers' test file:
             ``split="test"`` only, no labels).
+        seed: with ``n`` below the split's size, draw the ``n`` examples at random with this seed
+            (``torch.randperm``) instead of taking the first ``n``; all of them stay in order.
     """
     _check(split, shape, source, labels)
+    if seed is not None and n is None:
+        raise ValueError("seed draws a random subset of n examples: give n too")
     a = _arrays(source)
     packed = a[f"{split}_x"]
+    keep = slice(None)
     if n is not None:
         if not (isinstance(n, int) and 0 < n <= packed.shape[0]):
             raise ValueError(f"n must be an int in [1, {packed.shape[0]}] for split {split!r}, got {n!r}")
-        packed = packed[:n]
-    bits = np.unpackbits(packed, axis=1, count=N_PIXELS)
+        keep = slice(n)
+        if seed is not None and n < packed.shape[0]:
+            keep = torch.randperm(packed.shape[0], generator=torch.Generator().manual_seed(seed))[:n].numpy()
+    bits = np.unpackbits(packed[keep], axis=1, count=N_PIXELS)
     x = torch.from_numpy(bits).to(dtype)
     if shape == "image":
         x = x.view(-1, *IMAGE_SHAPE)
     if labels:
-        y = torch.from_numpy(a[f"{split}_y"][: x.shape[0]].astype(np.int64))
+        y = torch.from_numpy(a[f"{split}_y"][keep].astype(np.int64))
         return x, y
     return x
 
