@@ -127,14 +127,9 @@ function render({ model, el }) {
     onInput: (v) => { index = v; x = images[index].slice(); update(true); } });
   const tempSlider = draw.slider({ label: "T", min: 0.1, max: 5, step: 0.1, value: T,
     format: (v) => v.toFixed(1), onInput: (v) => { T = v; update(true); } });
-  const button = (text, fn) => {
-    const b = draw.el("button", { type: "button", text });
-    b.addEventListener("click", fn);
-    return b;
-  };
   const buttons = draw.el("div", { class: "arlib-control" }, [
-    button("reset digit", () => { x = images[index].slice(); update(true); }),
-    button("clear", () => { x = new Array(D).fill(0); update(true); }),
+    draw.button("reset digit", () => { x = images[index].slice(); update(true); }),
+    draw.button("clear", () => { x = new Array(D).fill(0); update(true); }),
   ]);
   const panel = draw.table();
 

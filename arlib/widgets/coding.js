@@ -48,11 +48,7 @@ function render({ model, el }) {
                                  value: String(m), onChange: (v) => { m = Number(v); recompute(); update(true); } });
   const digitSel = draw.select({ label: "digit", options: digits.map((_, i) => ({ value: String(i), label: `test digit ${i}` })),
                                  value: String(k), onChange: (v) => { k = Number(v); recompute(); update(true); } });
-  const btn = (text, delta) => {
-    const b = draw.el("button", { text });
-    b.addEventListener("click", () => { step = Math.min(D, Math.max(0, step + delta)); update(true); });
-    return b;
-  };
+  const btn = (text, delta) => draw.button(text, () => { step = Math.min(D, Math.max(0, step + delta)); update(true); });
   const scale = 7;
   const coded = draw.heatmap({ values: new Array(D).fill(0), rows: H, cols: W, scale, vmin: 0, vmax: 1, cmap: "gray",
                                title: "pixels coded so far (grey: not yet)", format: (v) => (v < 0 ? "not yet" : String(v)),

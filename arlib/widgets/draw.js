@@ -69,6 +69,42 @@ export function table() {
   return { node, update };
 }
 
+// A button that calls onClick when clicked (title: its tooltip).
+export function button(text, onClick, title = "") {
+  const node = el("button", { type: "button", text, title });
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+// The step controls of a replay: |<  -1  play/pause  +1  >|. at() is the step shown, go(t) shows
+// step t (clamping to [0, last] is go's job), speed() the steps a tick of `tick` ms advances.
+// Returns {node, stop}: call stop() when anything else moves the step, and when the view goes.
+export function transport({ at, go, last, speed = () => 1, tick = 30 }) {
+  let timer = null;
+  const playBtn = button("play", () => (timer ? stop() : play()), "play the run from this step");
+  function stop() {
+    if (timer) clearInterval(timer);
+    timer = null;
+    playBtn.textContent = "play";
+  }
+  function play() {
+    if (at() >= last) go(0);
+    playBtn.textContent = "pause";
+    timer = setInterval(() => {
+      if (at() >= last) { stop(); return; }
+      go(at() + speed());
+    }, tick);
+  }
+  const node = el("div", { class: "arlib-control" }, [
+    button("|<", () => { stop(); go(0); }, "first step"),
+    button("-1", () => { stop(); go(at() - 1); }, "one step back"),
+    playBtn,
+    button("+1", () => { stop(); go(at() + 1); }, "one step on"),
+    button(">|", () => { stop(); go(last); }, "last step"),
+  ]);
+  return { node, stop };
+}
+
 // ---------------------------------------------------------------- colours
 
 // Anchor colours of a dark-blue -> green -> yellow map (readable in grey print too).

@@ -52,7 +52,7 @@ function render({ model, el }) {
   const L = model.get("n_layers"), k = model.get("kernel_size"), k0 = model.get("first_kernel_size");
   let label = model.get("label"), seed = model.get("seed");
   let step = Math.min(Math.max(model.get("step"), 0), D - 1);
-  let timer = null, speed = 4;
+  const speed = 4;
 
   const box = draw.root(el, "ClassSamplingExplorer");
   // 6 px per pixel for 28x28: controls (270 px) and both images fit a 730 px book column
@@ -63,7 +63,7 @@ function render({ model, el }) {
 
   const stepSlider = draw.slider({ label: "step", min: 0, max: D - 1, value: step,
                                    format: (v) => `${v + 1} / ${D}`,
-                                   onInput: (v) => { stop(); go(v, true); } });
+                                   onInput: (v) => { controls.stop(); go(v, true); } });
   const classSel = draw.select({ label: "class y", value: String(label),
     options: classes.map((c, j) => ({ value: String(j), label: String(c) })),
     onChange: (v) => { label = Number(v); go(step, true); } });
@@ -72,12 +72,7 @@ function render({ model, el }) {
     onChange: (v) => { seed = Number(v); go(step, true); } });
   const showField = draw.el("input", { type: "checkbox", checked: "" });
   showField.addEventListener("change", () => paint());
-  const button = (text, title, fn) => {
-    const b = draw.el("button", { type: "button", title, text });
-    b.addEventListener("click", fn);
-    return b;
-  };
-  const playBtn = button("play", "play the run from this step", () => (timer ? stop() : play()));
+  const controls = draw.transport({ at: () => step, go: (t) => go(t, true), last: D - 1, speed: () => speed });
   const panel = draw.table();
   panel.node.style.tableLayout = "fixed";
   panel.node.style.width = "270px";
@@ -85,13 +80,7 @@ function render({ model, el }) {
     // a fixed width, so that the images do not move sideways when the readout's numbers change
     draw.el("div", { class: "arlib-controls", style: { width: "270px", minWidth: "270px", flex: "0 0 270px" } }, [
       stepSlider.node, classSel.node, seedSel.node,
-      draw.el("div", { class: "arlib-control" }, [
-        button("|<", "first step", () => { stop(); go(0, true); }),
-        button("-1", "one step back", () => { stop(); go(step - 1, true); }),
-        playBtn,
-        button("+1", "one step on", () => { stop(); go(step + 1, true); }),
-        button(">|", "last step", () => { stop(); go(D - 1, true); }),
-      ]),
+      controls.node,
       draw.el("label", { class: "arlib-control" }, [showField, draw.el("span", { text: "show the receptive field" })]),
       panel.node,
     ]),
@@ -154,19 +143,6 @@ function render({ model, el }) {
     }
   }
 
-  function play() {
-    if (step >= D - 1) go(0, true);
-    playBtn.textContent = "pause";
-    timer = setInterval(() => {
-      if (step >= D - 1) { stop(); return; }
-      go(step + speed, true);
-    }, 30);
-  }
-  function stop() {
-    if (timer) clearInterval(timer);
-    timer = null;
-    playBtn.textContent = "play";
-  }
 
   const follow = () => {
     const l = model.get("label"), s = model.get("seed"), t = model.get("step");
@@ -181,7 +157,7 @@ function render({ model, el }) {
   model.on("change:label", follow);
   model.on("change:seed", follow);
   go(step, false);
-  return () => { stop(); model.off("change:step", follow); model.off("change:label", follow); model.off("change:seed", follow); };
+  return () => { controls.stop(); model.off("change:step", follow); model.off("change:label", follow); model.off("change:seed", follow); };
 }
 
 export default { render };

@@ -30,12 +30,6 @@ function paintImage(ctx, x, scale, { shown = null, cut = null } = {}) {
   }
 }
 
-function button(text, onClick, title = "") {
-  const b = draw.el("button", { type: "button", text, title });
-  b.addEventListener("click", onClick);
-  return b;
-}
-
 function render({ model, el }) {
   const specs = model.get("models");
   const digits = model.get("digits");
@@ -54,9 +48,9 @@ function render({ model, el }) {
   pad.style.touchAction = "none";
   pad.style.cursor = "crosshair";
   const padCtx = pad.getContext("2d");
-  const modeButton = button("pen: draw", () => { erase = !erase; modeButton.textContent = erase ? "pen: erase" : "pen: draw"; });
-  const clearButton = button("clear", () => { x.fill(0); changed(true); });
-  const digitButton = button("test digit", () => {
+  const modeButton = draw.button("pen: draw", () => { erase = !erase; modeButton.textContent = erase ? "pen: erase" : "pen: draw"; });
+  const clearButton = draw.button("clear", () => { x.fill(0); changed(true); });
+  const digitButton = draw.button("test digit", () => {
     digit = (digit + 1) % digits.length;
     x = bits(digits[digit]);
     changed(true);
@@ -119,7 +113,7 @@ function render({ model, el }) {
                                    onInput: (v) => { keepRows = v; complete(true); } });
   const seedBox = draw.el("input", { type: "number", min: 0, step: 1, value: seed, "aria-label": "seed", style: { width: "6em" } });
   seedBox.addEventListener("change", () => { seed = Math.max(0, Math.floor(Number(seedBox.value) || 0)); complete(true); });
-  const again = button("again", () => { seed += 1; seedBox.value = seed; complete(true); }, "the next seed");
+  const again = draw.button("again", () => { seed += 1; seedBox.value = seed; complete(true); }, "the next seed");
   const outFigure = draw.el("figure", { class: "arlib-figure" }, [
     out, draw.el("figcaption", { text: "kept: the rows above the red line; the rest sampled" }),
     rowsSlider.node, draw.el("label", { class: "arlib-control" }, [draw.el("span", { text: "seed" }), seedBox, again]),

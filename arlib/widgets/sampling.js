@@ -12,7 +12,7 @@ function render({ model, el }) {
   const posOf = new Int32Array(D); // position of each pixel in the order
   order.forEach((i, t) => { posOf[i] = t; });
   let step = Math.min(Math.max(model.get("step"), 0), D - 1);
-  let timer = null, speed = 1;
+  let speed = 1;
 
   const box = draw.root(el, "SamplingExplorer");
   // pixels per image pixel: all samples side by side in about 620 px (a book column), at most 6
@@ -32,13 +32,8 @@ function render({ model, el }) {
   const bar = draw.el("canvas", { width: 220, height: 40, class: "arlib-canvas" });
   const bctx = bar.getContext("2d");
   const stepSlider = draw.slider({ label: "step", min: 0, max: D - 1, value: step, format: (v) => `${v + 1} / ${D}`,
-                                   onInput: (v) => { stop(); go(v, true); } });
-  const button = (text, title, fn) => {
-    const b = draw.el("button", { type: "button", title, text });
-    b.addEventListener("click", fn);
-    return b;
-  };
-  const playBtn = button("play", "play the run from this step", () => (timer ? stop() : play()));
+                                   onInput: (v) => { controls.stop(); go(v, true); } });
+  const controls = draw.transport({ at: () => step, go: (t) => go(t, true), last: D - 1, speed: () => speed });
   const speedSel = draw.select({
     label: "pixels per tick",
     options: [1, 4, 28, 112].filter((v) => v <= D).map((v) => ({ value: String(v), label: String(v) })),
@@ -49,13 +44,7 @@ function render({ model, el }) {
     draw.el("div", { class: "arlib-row" }, [
       draw.el("div", { class: "arlib-controls" }, [
         stepSlider.node,
-        draw.el("div", { class: "arlib-control" }, [
-          button("first", "first step", () => { stop(); go(0, true); }),
-          button("-1", "one step back", () => { stop(); go(step - 1, true); }),
-          playBtn,
-          button("+1", "one step on", () => { stop(); go(step + 1, true); }),
-          button("last", "last step", () => { stop(); go(D - 1, true); }),
-        ]),
+        controls.node,
         speedSel.node,
         draw.el("figure", { class: "arlib-figure" }, [bar, draw.el("figcaption", {
           text: "p(x_i = 1 | x_<i) of this pixel, sample 1 (▲: x_i = 1 when a uniform u < p)" })]),
@@ -129,24 +118,11 @@ function render({ model, el }) {
     }
   }
 
-  function play() {
-    if (step >= D - 1) go(0, true);
-    playBtn.textContent = "pause";
-    timer = setInterval(() => {
-      if (step >= D - 1) { stop(); return; }
-      go(step + speed, true);
-    }, 30);
-  }
-  function stop() {
-    if (timer) clearInterval(timer);
-    timer = null;
-    playBtn.textContent = "play";
-  }
 
   const follow = () => { if (model.get("step") !== step) go(model.get("step"), false); };
   model.on("change:step", follow);
   go(step, false);
-  return () => { stop(); model.off("change:step", follow); };
+  return () => { controls.stop(); model.off("change:step", follow); };
 }
 
 export default { render };

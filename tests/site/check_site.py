@@ -276,9 +276,11 @@ _STATE_JS = r"""() => {
       .filter((line) => /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$/.test(line))
       .slice(0, 3),
     // Code cells and printed output wider than the column: the reader would have to scroll.
-    wide: [...article.querySelectorAll(".cell_input pre, .cell_output pre")]
+    // The book's HTML tables (arlib.book.tables) scroll in their box rather than hide a column.
+    wide: [...article.querySelectorAll(".cell_input pre, .cell_output pre, .arlib-table-box")]
       .filter((e) => e.scrollWidth > e.clientWidth + 1)
-      .map((e) => [e.closest(".cell_input") ? "code cell" : "printed output",
+      .map((e) => [e.closest(".cell_input") ? "code cell"
+                   : e.matches(".arlib-table-box") ? "table" : "printed output",
                    (e.innerText || "").split("\n")
                      .reduce((a, b) => (b.length > a.length ? b : a), "").slice(0, 70)]),
     // Output areas that take room on the page and show nothing (a hidden widget's blank gap).
@@ -521,6 +523,17 @@ def _check_explorers(pg, fail, state: dict, notes: list[str]) -> None:
                  "on its first range input")
             continue
         after = box.get_attribute("data-readout")
+        on = box.locator('button[title="one step on"]')   # a replay's step controls (draw.transport)
+        if on.count():
+            box.locator('button[title="first step"]').click()
+            on.click()
+            try:
+                stepped = json.loads(box.get_attribute("data-readout")).get("step")
+            except json.JSONDecodeError:
+                stepped = None
+            if stepped != 1:
+                fail(f"{name}: '|<' then '+1' should show step 1, the readout says {stepped!r}")
+            after = box.get_attribute("data-readout")   # compared with arlib below
         if info["model_id"] not in models:
             continue
         wid, model_state = models[info["model_id"]]

@@ -71,6 +71,15 @@ CASES = {
                               "<div class='cell_output'><pre style='width: 300px; overflow: auto; "
                               "white-space: pre'>" + " ".join(["word"] * 80) + "</pre></div>"),
                          ["[http]: printed output wider than the column (scrolls sideways)"]),
+    "wide_table.html": (page(MATHJAX, MATH, IMAGE, DETAILS, EXPLORER, RESPONDS,
+                             "<div class='cell_output'><div class='arlib-table-box' style='width: 300px; "
+                             "overflow-x: auto'><table><tr>" + "<td>column</td>" * 40 + "</tr></table></div></div>"),
+                        ["[http]: table wider than the column (scrolls sideways)"]),
+    # a replay whose slider works but whose step buttons do nothing
+    "stuck_replay.html": (page(MATHJAX, MATH, IMAGE, DETAILS, EXPLORER.replace(
+                               "</div>", "<button title='first step'>|&lt;</button>"
+                                         "<button title='one step on'>+1</button></div>"), RESPONDS),
+                          ["[http]: explorer 0: '|<' then '+1' should show step 1"]),
 }
 
 
