@@ -67,14 +67,24 @@ def test_gated_stacks_js_keeps_the_step_when_the_class_changes() -> None:
     assert "go(step" in on_class and "go(0" not in on_class
 
 
-@pytest.mark.parametrize("name", ["sampling.js", "gated_stacks.js"])
+@pytest.mark.parametrize("name", ["draw.js", "live.js", "classifier.js", "coding.js"])
 def test_button_labels_are_plain_ascii(name) -> None:
     # Symbols such as the media-control glyphs show as empty boxes where the font lacks them.
     js = (WIDGETS / name).read_text(encoding="utf-8")
-    labels = re.findall(r'button\("([^"]*)"', js) + re.findall(r'textContent = "([^"]*)"', js)
-    assert len(labels) >= 6
+    labels = re.findall(r'(?:button|btn)\("([^"]*)"', js) + re.findall(r'textContent = "([^"]*)"', js)
+    assert len(labels) >= 2
     for label in labels:
         assert label.isascii() and label.strip(), f"{name}: button label {label!r}"
+
+
+def test_replays_use_the_shared_step_controls() -> None:
+    # draw.transport holds the replay's buttons (|<, -1, play/pause, +1, >|); the replays use it
+    draw = (WIDGETS / "draw.js").read_text(encoding="utf-8")
+    body = draw[draw.index("export function transport"):draw.index("// ------", draw.index("export function transport"))]
+    assert re.findall(r'button\("([^"]*)"', body) == ["play", "|<", "-1", "+1", ">|"]
+    for name in ["sampling.js", "gated_stacks.js"]:
+        js = (WIDGETS / name).read_text(encoding="utf-8")
+        assert "draw.transport(" in js and "setInterval" not in js, name
 
 
 def test_class_explorer_controls_have_a_fixed_width() -> None:

@@ -64,7 +64,7 @@ function render({ model, el }) {
   box.append(
     draw.el("div", { class: "arlib-row" }, [
       draw.el("div", { class: "arlib-controls" }, [stepSlider.node, modelSel.node, digitSel.node,
-        draw.el("div", { class: "arlib-control" }, [btn("−1", -1), btn("+1", 1), btn("+28", 28)]), panel.node]),
+        draw.el("div", { class: "arlib-control" }, [btn("-1", -1), btn("+1", 1), btn("+28", 28)]), panel.node]),
       coded.node, bitsMap.node]),
     draw.el("div", { class: "arlib-row" }, [ladder, bitsText]),
   );
