@@ -233,9 +233,12 @@ def stopped_by(info: dict) -> str:
 def runs_html(infos: dict[str, dict]) -> str:
     """One row per training run (display name -> its checkpoint's ``info``): epochs run, the best
     epoch (the weights that ship), hours of training, what stopped it, and the machine it ran on."""
-    rows = [[name, info.get("epochs_run", "–"), _fmt(info.get("best_epoch"), "d"),
-             _fmt(info.get("train_seconds") and info["train_seconds"] / 3600, ".2f"), stopped_by(info),
-             info.get("machine", info.get("device", "?"))] for name, info in infos.items()]
+    rows = []
+    for name, info in infos.items():
+        seconds = info.get("train_seconds")
+        rows.append([name, info.get("epochs_run", "–"), _fmt(info.get("best_epoch"), "d"),
+                     _fmt(None if seconds is None else seconds / 3600, ".2f"), stopped_by(info),
+                     info.get("machine", info.get("device", "?"))])
     return html_table(["model", "epochs", "best epoch", "hours", "stopped by", "machine"], rows,
                       right={1, 2, 3})
 

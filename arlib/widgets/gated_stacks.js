@@ -52,7 +52,6 @@ function render({ model, el }) {
   const L = model.get("n_layers"), k = model.get("kernel_size"), k0 = model.get("first_kernel_size");
   let label = model.get("label"), seed = model.get("seed");
   let step = Math.min(Math.max(model.get("step"), 0), D - 1);
-  const speed = 4;
 
   const box = draw.root(el, "ClassSamplingExplorer");
   // 6 px per pixel for 28x28: controls (270 px) and both images fit a 730 px book column
@@ -72,7 +71,7 @@ function render({ model, el }) {
     onChange: (v) => { seed = Number(v); go(step, true); } });
   const showField = draw.el("input", { type: "checkbox", checked: "" });
   showField.addEventListener("change", () => paint());
-  const controls = draw.transport({ at: () => step, go: (t) => go(t, true), last: D - 1, speed: () => speed });
+  const controls = draw.transport({ at: () => step, go: (t) => go(t, true), last: D - 1, speed: () => 4 });
   const panel = draw.table();
   panel.node.style.tableLayout = "fixed";
   panel.node.style.width = "270px";
@@ -142,7 +141,6 @@ function render({ model, el }) {
       model.save_changes();
     }
   }
-
 
   const follow = () => {
     const l = model.get("label"), s = model.get("seed"), t = model.get("step");

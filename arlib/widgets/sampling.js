@@ -118,7 +118,6 @@ function render({ model, el }) {
     }
   }
 
-
   const follow = () => { if (model.get("step") !== step) go(model.get("step"), false); };
   model.on("change:step", follow);
   go(step, false);
