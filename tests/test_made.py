@@ -257,6 +257,23 @@ def test_ensemble_equals_the_explicit_mean_of_per_mask_probabilities(D, hidden, 
     assert torch.allclose(m.ensemble_log_prob(xs), want.log(), rtol=1e-10)
 
 
+def test_mask_log_probs_rows_are_the_masks_own_densities_and_leave_the_state_alone():
+    m = _model(6, (10,), K=3, ordering="random", seed=4)
+    xs = _all_binary(6)[:20]
+    m.set_mask(2)
+    m.train()
+    lps = m.mask_log_probs(xs)
+    assert lps.shape == (3, 20)
+    assert m.mask_index == 2 and m.training                      # what it found, it leaves
+    for k in range(3):
+        m.set_mask(k)
+        assert torch.allclose(lps[k], super(MADE, m).log_prob(xs))
+    assert torch.allclose(m.mask_log_probs(xs, 2), lps[:2])
+    assert not torch.allclose(lps[0], lps[1])                     # different orderings differ
+    with pytest.raises(ValueError, match="num_masks"):
+        m.mask_log_probs(xs, 0)
+
+
 def test_free_masked_entries_change_nothing_but_their_own_gradient():
     """``masked_entries_free``: same output and same gradients of everything that reaches the output;
     the masked entries get their unmasked gradient (no product, no exact zeros for Adam)."""

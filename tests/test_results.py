@@ -242,3 +242,15 @@ def test_nll_against_time_draws_a_warm_restart_from_its_parents_end():
     assert list(lines["parent"].get_ydata()) == [90.0, 88.0, 87.0]
     assert list(lines["restart"].get_ydata()) == [87.0, 87.5, 86.5]     # from the parent's last point
     assert list(lines["restart"].get_xdata()) == [3.0, 4.0, 5.0]        # minutes, on the parent's clock
+
+
+def test_nll_against_time_gives_every_run_its_own_colour_past_ten_runs():
+    import matplotlib
+    matplotlib.use("Agg")
+    from arlib.book.plotting import nll_against_time
+
+    infos = {f"run {i}": {"valid_nll": [90.0 - i, 89.0 - i], "valid_seconds": [60.0, 120.0]}
+             for i in range(12)}
+    ax = nll_against_time(infos, log_time=False)
+    colours = {line.get_label(): line.get_color() for line in ax.lines if line.get_label() in infos}
+    assert len(colours) == 12 and len(set(map(str, colours.values()))) == 12

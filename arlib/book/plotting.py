@@ -158,11 +158,12 @@ def nll_against_time(infos: dict[str, dict], ax=None, published: dict[str, float
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
+    pairs = plt.get_cmap("tab20").colors      # a dark and a light shade of each of ten hues
     for i, (name, info) in enumerate(infos.items()):
         nll = info.get("valid_nll") or []
         if not nll:
             continue
-        colour = f"C{i % 10}"
+        colour = pairs[2 * (i % 10) + (i // 10) % 2]   # past ten lines: the light shades
         k = max((info.get("init") or {}).get("epochs", 0) - 1, 0)   # a restart: from its parent's end
         if info.get("valid_seconds"):
             t = np.asarray(info["valid_seconds"], dtype=float)[k:] / 60

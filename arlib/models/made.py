@@ -138,8 +138,9 @@ class MADE(AutoregressiveModel):
         return super().log_prob(x, **cond)
 
     @torch.no_grad()
-    def ensemble_log_prob(self, x: torch.Tensor, num_masks: int | None = None) -> torch.Tensor:
-        """log (1/K sum_k p_k(x)) = logsumexp_k log p_k(x) - log K over masks 0..K-1, in nats."""
+    def mask_log_probs(self, x: torch.Tensor, num_masks: int | None = None) -> torch.Tensor:
+        """log p_k(x) for each mask k = 0..K-1 (K = ``num_masks``, default all), shape ``(K, B)``,
+        in nats; the current mask and train/eval mode are left as they were."""
         self.check_input(x)
         K = self.num_masks if num_masks is None else int(num_masks)
         if not 1 <= K <= self.num_masks:
@@ -154,7 +155,12 @@ class MADE(AutoregressiveModel):
         finally:
             self.set_mask(keep)
             self.train(was_training)
-        return torch.logsumexp(torch.stack(lps), 0) - math.log(K)
+        return torch.stack(lps)
+
+    def ensemble_log_prob(self, x: torch.Tensor, num_masks: int | None = None) -> torch.Tensor:
+        """log (1/K sum_k p_k(x)) = logsumexp_k log p_k(x) - log K over masks 0..K-1, in nats."""
+        lps = self.mask_log_probs(x, num_masks)
+        return torch.logsumexp(lps, 0) - math.log(lps.shape[0])
 
     # ------------------------------------------------------------------ generation
     @torch.no_grad()
