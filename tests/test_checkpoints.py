@@ -30,6 +30,13 @@ def test_shipped_checkpoints_match_manifest():
         assert meta["class"] == entry["class"] and state
 
 
+def test_shipped_checkpoints_fit_the_size_budget():
+    """All shipped weights together stay under 50 MB (issue 14), counted from the files themselves."""
+    sizes = {name: (ck.DIR / entry["file"]).stat().st_size for name, entry in ck.manifest().items()}
+    assert all(sizes[name] == entry["bytes"] for name, entry in ck.manifest().items())
+    assert sum(sizes.values()) < 50_000_000, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+
+
 @pytest.mark.parametrize("name", ck.available())
 def test_shipped_checkpoint_reproduces_its_recorded_nll(name):
     """Every shipped checkpoint gives, here and now, the NLL recorded when it was made (on the seeded
