@@ -78,6 +78,7 @@ BOOK_MODELS: tuple[BookModel, ...] = (
     BookModel("PixelCNN, 16 residual layers, warm restart", "pixelcnn_deep_restart", "PixelCNN: 81.30", "81.30"),
     BookModel("Gated PixelCNN", "gated_pixelcnn", "not in Table 4"),
     BookModel("Gated PixelCNN, warm restart", "gated_pixelcnn_restart", "not in Table 4"),
+    BookModel("Gated PixelCNN, 32 channels", "gated_pixelcnn_wide", "not in Table 4"),
 )
 
 
