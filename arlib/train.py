@@ -128,9 +128,11 @@ def training_autocast(precision: str, device: torch.device | str = "cpu"):
 
 
 @torch.no_grad()
-def evaluate(model, data, batch_size: int = 500) -> Evaluation:
+def evaluate(model, data, batch_size: int | None = None) -> Evaluation:
     """Average NLL of ``data`` (a tensor, ``(x, y)`` tensors, a dataset or a DataLoader) in nats
-    and bits/dim, in the model's own precision; labels are used when the model is conditional."""
+    and bits/dim, in the model's own precision; labels are used when the model is conditional.
+    ``batch_size`` defaults to the model's ``eval_batch_size`` (a speed hint)."""
+    batch_size = batch_size or model.eval_batch_size
     was_training = model.training
     model.eval()
     total, n = 0.0, 0

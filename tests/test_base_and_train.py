@@ -227,3 +227,22 @@ def test_weight_decay_penalises_the_weights_and_leaves_the_biases():
     (w0, b0), (w1, b1) = after[0.0], after[0.5]
     assert torch.allclose(w1 - w0, torch.full_like(w0, -0.1 * 0.5 * 0.3), atol=1e-6)
     assert torch.equal(b1, b0)
+
+
+def test_evaluate_batches_by_the_models_hint_and_the_nll_does_not_depend_on_it():
+    from arlib.models import PixelCNN
+
+    class Counting(IndependentBernoulli):
+        eval_batch_size = 7
+
+        def log_prob(self, x, **cond):
+            self.seen.append(x.shape[0])
+            return super().log_prob(x, **cond)
+
+    m = Counting(5)
+    m.seen = []
+    x = torch.bernoulli(torch.full((20, 5), 0.3), generator=torch.Generator().manual_seed(0))
+    default = evaluate(m, x)
+    assert m.seen == [7, 7, 6]
+    assert evaluate(m, x, batch_size=20).nll == pytest.approx(default.nll, abs=1e-9)
+    assert PixelCNN.eval_batch_size < IndependentBernoulli.eval_batch_size  # feature maps in cache

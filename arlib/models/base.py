@@ -45,6 +45,11 @@ def _jsonable(v):
 class AutoregressiveModel(nn.Module):
     """Base class: subclasses implement ``forward`` and may override ``generate`` for speed."""
 
+    eval_batch_size: int = 500
+    """Examples per batch that ``arlib.train.evaluate`` uses unless told otherwise: a speed hint
+    only (the NLL does not depend on it).  Convolutional models set a small one, so that a batch's
+    feature maps stay in cache."""
+
     def __init_subclass__(cls, **kwargs):
         """Record the constructor's arguments of the concrete class in ``self.config``."""
         super().__init_subclass__(**kwargs)
