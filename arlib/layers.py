@@ -305,6 +305,9 @@ class GatedBlock(nn.Module):
         h'    = h + res * g     (no residual in the first layer: its input is the image itself)
         skip  = skip * g
 
+    With ``dropout`` > 0, g is passed through dropout in training (a regulariser; in evaluation and
+    sampling g is used as it is, which is why the per-position steps below have none).
+
     The vertical features at row r see only rows above r (the first layer's mask leaves out the
     centre row: a convolution over rows r - c .. r shifted down by one row), so the link may feed
     them to the horizontal stack at the same position without showing it the future.  ``cond`` is
@@ -313,8 +316,10 @@ class GatedBlock(nn.Module):
     """
 
     def __init__(self, in_channels: int, channels: int, kernel_size: int, first: bool,
-                 skip_channels: int | None = None):
+                 skip_channels: int | None = None, dropout: float = 0.0):
         super().__init__()
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         skip_channels = channels if skip_channels is None else skip_channels
         self.first = bool(first)
         self.channels = channels
@@ -323,6 +328,7 @@ class GatedBlock(nn.Module):
         self.link = nn.Conv2d(2 * channels, 2 * channels, 1)
         self.res = nn.Conv2d(channels, channels, 1)
         self.skip = nn.Conv2d(channels, skip_channels, 1)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self._steps = None
 
     def forward(self, v: torch.Tensor, h: torch.Tensor, cond: tuple[torch.Tensor, torch.Tensor] | None = None
@@ -334,7 +340,7 @@ class GatedBlock(nn.Module):
             cond_v, cond_h = cond
             v_pre = v_pre + cond_v[:, :, None, None]
             h_pre = h_pre + cond_h[:, :, None, None]
-        g = gated_activation(h_pre)
+        g = self.dropout(gated_activation(h_pre))
         h_out = self.res(g) if self.first else h + self.res(g)
         return gated_activation(v_pre), h_out, self.skip(g)
 

@@ -357,3 +357,20 @@ def test_check_bug_zoo():
                            (buggy, lambda m: None, "True or False")]:
         with pytest.raises(ExerciseError, match=msg):
             ch11.check_bug_zoo(model, fn)
+
+
+# ---- dropout (the regularised 32-channel run) ----
+def test_dropout_acts_in_training_only_and_keeps_the_model_autoregressive():
+    m, plain = small(dropout=0.5), small()
+    plain.load_state_dict(m.state_dict())              # dropout adds no parameters
+    x = torch.randint(0, 2, (3, 1, 7, 7)).double()
+    m.eval()
+    torch.testing.assert_close(m(x), plain.eval()(x))   # evaluation and sampling: no dropout
+    m.train()
+    torch.manual_seed(1)
+    a = m(x)
+    torch.manual_seed(2)
+    assert not torch.allclose(a, m(x))                 # training: a fresh dropout mask each pass
+    assert_autoregressive(m, (1, 7, 7))                # a dropped unit never leaks a later pixel
+    with pytest.raises(ValueError, match="dropout"):
+        small(dropout=1.0)

@@ -46,6 +46,7 @@ class GatedPixelCNN(AutoregressiveModel):
         head_channels: channels of the hidden 1 x 1 layer of the head (defaults to ``channels``).
         n_classes: number of labels for class-conditional generation, or None (unconditional).
         height, width: the image size.
+        dropout: the rate of dropout on every layer's gated horizontal output in training (0: none).
     """
 
     eval_batch_size = 32   # 1.7 to 4 times faster to evaluate than 500 on a 2-core CPU
@@ -53,7 +54,7 @@ class GatedPixelCNN(AutoregressiveModel):
     def __init__(self, channels: int = 32, n_layers: int = 8, kernel_size: int = 3,
                  first_kernel_size: int | None = None, skip_channels: int | None = None,
                  head_channels: int | None = None, n_classes: int | None = None,
-                 height: int = 28, width: int = 28):
+                 height: int = 28, width: int = 28, dropout: float = 0.0):
         if n_layers < 1:
             raise ValueError(f"n_layers must be >= 1, got {n_layers}")
         if n_classes is not None and (not isinstance(n_classes, int) or n_classes < 2):
@@ -65,8 +66,9 @@ class GatedPixelCNN(AutoregressiveModel):
         self.kernel_size, self.first_kernel_size = kernel_size, first_kernel_size
         self.channels, self.n_classes = channels, n_classes
         self.blocks = nn.ModuleList(
-            [GatedBlock(1, channels, first_kernel_size, True, skip_channels)]
-            + [GatedBlock(channels, channels, kernel_size, False, skip_channels) for _ in range(n_layers - 1)]
+            [GatedBlock(1, channels, first_kernel_size, True, skip_channels, dropout)]
+            + [GatedBlock(channels, channels, kernel_size, False, skip_channels, dropout)
+               for _ in range(n_layers - 1)]
         )
         self.head = nn.Sequential(nn.ReLU(), nn.Conv2d(skip_channels, head_channels, 1), nn.ReLU(),
                                   nn.Conv2d(head_channels, 1, 1))
