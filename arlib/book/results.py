@@ -79,6 +79,8 @@ BOOK_MODELS: tuple[BookModel, ...] = (
     BookModel("Gated PixelCNN", "gated_pixelcnn", "not in Table 4"),
     BookModel("Gated PixelCNN, warm restart", "gated_pixelcnn_restart", "not in Table 4"),
     BookModel("Gated PixelCNN, 32 channels", "gated_pixelcnn_wide", "not in Table 4"),
+    BookModel("Gated PixelCNN, 32 channels, weights averaged", "gated_pixelcnn_wide_avg", "not in Table 4"),
+    BookModel("Gated PixelCNN, 32 channels, dropout", "gated_pixelcnn_wide_dropout", "not in Table 4"),
 )
 
 
