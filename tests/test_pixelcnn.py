@@ -252,3 +252,22 @@ def test_ch09_bug_zoo_checker():
                            (buggy, lambda m: "yes", "True or False")]:
         with pytest.raises(ExerciseError, match=msg):
             ch09.check_bug_zoo(model, fn)
+
+
+# ---- dropout (the regularised 16-layer run) ----
+@pytest.mark.parametrize("kw", [dict(residual=True), dict(bottleneck=True), dict()])
+def test_dropout_acts_in_training_only_and_keeps_the_model_autoregressive(kw):
+    m, plain = PixelCNN(1, 8, 3, 3, 5, height=6, width=6, dropout=0.5, **kw), PixelCNN(1, 8, 3, 3, 5, height=6,
+                                                                                         width=6, **kw)
+    plain.load_state_dict(m.state_dict())               # dropout adds no parameters
+    x = torch.randint(0, 2, (3, 1, 6, 6)).float()
+    m.eval()
+    torch.testing.assert_close(m(x), plain.eval()(x))    # evaluation and sampling: no dropout
+    m.train()
+    torch.manual_seed(1)
+    a = m(x)
+    torch.manual_seed(2)
+    assert not torch.allclose(a, m(x))                  # training: a fresh dropout mask each pass
+    assert_autoregressive(m, (1, 6, 6))                 # a dropped unit never leaks a later pixel
+    with pytest.raises(ValueError, match="dropout"):
+        PixelCNN(1, 8, 3, dropout=1.0)

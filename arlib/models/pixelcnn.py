@@ -51,6 +51,9 @@ class PixelCNN(AutoregressiveModel):
             ``channels=32, n_layers=16, first_kernel_size=7, head_channels=32`` this is
             pytorch-generative's PixelCNN (15 blocks, 53,569 parameters).
         height, width: image size (the convolutions work at any size; the base class needs one).
+        dropout: the rate of dropout, in training only, on every type-B layer's activation (in a
+            residual or bottleneck block, on the branch before it joins h; 0: none). No parameters, so
+            evaluation, sampling and checkpoints are those of the same network without it.
     """
 
     eval_batch_size = 32   # 1.7 to 4 times faster to evaluate than 500 on a 2-core CPU
@@ -58,9 +61,11 @@ class PixelCNN(AutoregressiveModel):
     def __init__(self, in_channels: int = 1, channels: int = 64, n_layers: int = 8, kernel_size: int = 3,
                  first_kernel_size: int | None = None, head_channels: int | None = None, num_values: int = 2,
                  colour_groups: int | None = None, residual: bool = False, bottleneck: bool = False,
-                 height: int = 28, width: int = 28):
+                 height: int = 28, width: int = 28, dropout: float = 0.0):
         if n_layers < 1:
             raise ValueError(f"n_layers must be >= 1 (one type-A layer), got {n_layers}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         first_kernel_size = kernel_size if first_kernel_size is None else first_kernel_size
         head_channels = channels if head_channels is None else head_channels
         colour_groups = in_channels if colour_groups is None else colour_groups
@@ -84,6 +89,7 @@ class PixelCNN(AutoregressiveModel):
             self.up = nn.ModuleList(MaskedConv2d(inner, channels, 1, "B", G) for _ in range(n_layers - 1))
         self.head = nn.ModuleList([MaskedConv2d(channels, head_channels, 1, "B", G),
                                    MaskedConv2d(head_channels, out, 1, "B", G)])
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
 
     @classmethod
     def examples(cls) -> list["PixelCNN"]:
@@ -110,11 +116,12 @@ class PixelCNN(AutoregressiveModel):
         h = self.layers[0](channels_last(self.scale(x)))
         if self.bottleneck:
             for down, layer, up in zip(self.down, self.layers[1:], self.up):
-                h = h + up(F.relu(layer(F.relu(down(F.relu(h))))))
+                h = h + up(self.dropout(F.relu(layer(F.relu(down(F.relu(h)))))))
             return F.relu(h)
         h = F.relu(h)
         for layer in self.layers[1:]:
-            h = h + F.relu(layer(h)) if self.residual else F.relu(layer(h))
+            a = self.dropout(F.relu(layer(h)))
+            h = h + a if self.residual else a
         return h
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
