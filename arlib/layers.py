@@ -97,6 +97,11 @@ class MaskedLinear(nn.Linear):
         self.register_buffer("mask", torch.ones(out_features, in_features), persistent=False)
         self.masked_entries_free = False
 
+    def fixed_mask(self) -> torch.Tensor | None:
+        """The mask, if it never changes (``masked_entries_free``): the weight entries it zeroes never
+        reach the output, so a checkpoint need not store them. None for a mask that may change."""
+        return self.mask if self.masked_entries_free else None
+
     def set_mask(self, mask: torch.Tensor) -> None:
         """Use ``mask`` (shape ``(out_features, in_features)``, 0/1 values) from now on.
 
@@ -153,6 +158,11 @@ class MaskedConv2d(nn.Conv2d):
         self.register_buffer("mask", mask, persistent=False)
         self.unmasked = bool(mask.all())   # a 1 x 1 type-B kernel with one colour group
         self._steps = None
+
+    def fixed_mask(self) -> torch.Tensor:
+        """The mask (built from the constructor's arguments, never changed): the kernel taps it zeroes
+        never reach the output, so a checkpoint need not store them."""
+        return self.mask
 
     @property
     def rows(self) -> int:

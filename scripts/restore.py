@@ -15,7 +15,7 @@ import argparse
 import torch
 
 from arlib import recipes
-from arlib.checkpoints import load_model, manifest, save, stored_state
+from arlib.checkpoints import fixed_masks, load_model, manifest, save, stored_state
 from arlib.train import evaluate
 
 DTYPES = {"float16": torch.float16, "int8": torch.int8}
@@ -36,7 +36,7 @@ def main() -> None:
     test = recipes.load_data(info.get("recipe", args.name), "test", labels=model.conditional)
     before = evaluate(model, test).nll
     shipped = {k: v.clone() for k, v in model.state_dict().items()}
-    model.load_state_dict(stored_state(shipped, DTYPES[args.store]))   # what load() would give back
+    model.load_state_dict(stored_state(shipped, DTYPES[args.store], fixed_masks(model)))   # what load() gives
     after = evaluate(model, test)
     print(f"{args.name}: test NLL {before:.4f} as shipped ({info.get('stored', 'float32')}), "
           f"{after.nll:.4f} as {args.store}")

@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from arlib import recipes
-from arlib.checkpoints import manifest, save, stored_state
+from arlib.checkpoints import fixed_masks, manifest, save, stored_state
 from arlib.config import device
 from arlib.train import STATE_FILE, History, evaluate
 
@@ -161,7 +161,7 @@ def main() -> None:
         with_parent(info, parent)
     dtype = {"float16": torch.float16, "float32": torch.float32, "int8": torch.int8}[args.store]
     stored = r.build().to(device())                    # what ships: the weights as load() returns them
-    stored.load_state_dict(stored_state(model.state_dict(), dtype))
+    stored.load_state_dict(stored_state(model.state_dict(), dtype, fixed_masks(model)))
     ev = evaluate(stored.eval(), test)
     info.update(test_nll_nats=round(ev.nll, 4), test_bits_per_dim=round(ev.bits_per_dim, 5))
     path = save(model, args.model, info, directory=args.out, dtype=dtype)

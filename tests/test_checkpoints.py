@@ -4,7 +4,7 @@ from safetensors.torch import load_file
 
 import arlib.checkpoints as ck
 from arlib.book.results import CHECK, check_nll, on_papers_file
-from arlib.models import MADE, IndependentBernoulli
+from arlib.models import MADE, IndependentBernoulli, PixelCNN
 
 
 def test_round_trip_and_hash_check(tmp_path):
@@ -70,9 +70,11 @@ def test_shipped_checkpoint_reproduces_its_recorded_nll_on_the_papers_test_file(
 
 
 def _small_made():
-    """A MADE(20, [30]) with one all-zero weight row, and binary data to score it on."""
+    """A MADE(20, [30]) with one all-zero weight row, and binary data to score it on. Two masks, so
+    no weight has a fixed mask (``ck.fixed_masks``) and the file holds every entry."""
     torch.manual_seed(0)
-    m = MADE(20, [30]).eval()
+    m = MADE(20, [30], num_masks=2).eval()
+    assert ck.fixed_masks(m) == {}
     with torch.no_grad():
         m.layers[0].weight[3].zero_()
     return m, (torch.rand(256, 20) < 0.3).float()
@@ -122,3 +124,42 @@ def test_float_storing_unchanged(tmp_path):
             assert torch.equal(ck.stored_state(state, dt)[k], back[k])
     with pytest.raises(ValueError, match="torch.int8"):
         ck.save(m, "bad", directory=tmp_path, dtype=torch.int16)
+
+
+def test_weights_with_fixed_masks_are_stored_as_their_kept_entries(tmp_path):
+    torch.manual_seed(0)
+    m = MADE(20, [30], direct=True).eval()                 # one mask: its masked entries never count
+    with torch.no_grad():
+        for w in (m.layers[0].weight, m.layers[1].weight, m.direct.weight):
+            w.normal_(0, 0.1)                              # arbitrary values where the masks zero
+        m.layers[0].weight[~m.layers[0].mask.bool()] = 1e3  # large ones must not set an int8 row's scale
+    masks = ck.fixed_masks(m)
+    assert sorted(masks) == ["direct.weight", "layers.0.weight", "layers.1.weight"]
+    x = (torch.rand(64, 20) < 0.3).float()
+    state = m.state_dict()
+    for dt in (torch.float16, torch.int8):
+        name = str(dt)[6:]
+        raw = load_file(str(ck.save(m, name, directory=tmp_path, dtype=dt)))
+        back, meta = ck.load(name, tmp_path)
+        assert meta["kept"] == sorted(masks) and sorted(back) == sorted(state)
+        for k, mask in masks.items():
+            assert raw[k].shape == (int(mask.sum()),)       # the kept entries only
+            assert torch.equal(back[k][~mask], torch.zeros(int((~mask).sum()), dtype=back[k].dtype))
+        assert all(torch.equal(v, back[k]) for k, v in ck.stored_state(state, dt, masks).items())
+        if dt == torch.float16:
+            for k, mask in masks.items():
+                assert torch.equal(back[k][mask], state[k][mask].half())
+        else:
+            s = raw["layers.0.weight" + ck.SCALE]
+            kept = state["layers.0.weight"].masked_fill(~masks["layers.0.weight"], 0)
+            torch.testing.assert_close(s, kept.abs().amax(dim=1) / 127)
+        with torch.no_grad():
+            diff = (ck.load_model(name, tmp_path).log_prob(x) - m.log_prob(x)).abs().max().item()
+        assert diff < 0.01, (name, diff)                    # the same model, up to the stored precision
+
+    p = PixelCNN(1, 4, 3, 3, 5, height=6, width=6).eval()  # masked kernels: fixed masks too
+    assert sorted(ck.fixed_masks(p)) == ["layers.0.weight", "layers.1.weight", "layers.2.weight"]
+    ck.save(p, "pixelcnn", directory=tmp_path)             # as trained: exactly the same model back
+    y = torch.randint(0, 2, (5, 1, 6, 6)).float()
+    with torch.no_grad():
+        assert torch.equal(ck.load_model("pixelcnn", tmp_path).log_prob(y), p.log_prob(y))
