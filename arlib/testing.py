@@ -5,7 +5,7 @@ import math
 
 import torch
 
-__all__ = ["assert_autoregressive", "AutoregressiveViolation", "dependency_matrix"]
+__all__ = ["assert_autoregressive", "assert_dropout_in_training_only", "AutoregressiveViolation", "dependency_matrix"]
 
 
 class AutoregressiveViolation(AssertionError):
@@ -74,3 +74,33 @@ def assert_autoregressive(model, shape: tuple[int, ...], order: torch.Tensor | N
             f"changes when dimension {j} (position {int(pos[j])}) changes; it may only depend on dimensions "
             f"before it ({int(bad.sum())} offending pairs in all)"
         )
+
+
+def assert_dropout_in_training_only(model: torch.nn.Module, plain: torch.nn.Module, x: torch.Tensor) -> None:
+    """Check ``model`` (built with dropout) against ``plain`` (the same network without it) on binary
+    images ``x`` of shape (B, 1, H, W): dropout adds no parameters (``plain`` loads ``model``'s state),
+    evaluation computes exactly what ``plain`` does, each training pass draws a fresh dropout mask, and
+    a training pass (one mask) is still autoregressive in ``model.order``: the gradient of every
+    pixel's logit reaches only the pixels before it. Raises AssertionError (or
+    ``AutoregressiveViolation``) otherwise; leaves ``model`` in evaluation mode."""
+    plain.load_state_dict(model.state_dict())
+    torch.testing.assert_close(model.eval()(x), plain.eval()(x))
+    model.train()
+    torch.manual_seed(1)
+    a = model(x)
+    torch.manual_seed(2)
+    if torch.allclose(a, model(x)):
+        raise AssertionError("two training passes computed the same output: no dropout acts in training")
+    x1 = x[:1].clone().requires_grad_(True)
+    logits = model(x1).reshape(-1)             # one dropout mask for every pixel's check
+    D = logits.numel()
+    pos = torch.empty(D, dtype=torch.long)
+    pos[model.order.cpu()] = torch.arange(D)
+    for i in range(D):
+        (g,) = torch.autograd.grad(logits[i], x1, retain_graph=True)
+        late = (g.reshape(-1) != 0) & (pos >= pos[i])
+        if late.any():
+            j = int(late.nonzero()[0])
+            raise AutoregressiveViolation(f"{type(model).__name__} in training: the logit of pixel {i} "
+                                          f"depends on pixel {j}, which is not before it")
+    model.eval()

@@ -11,7 +11,7 @@ from arlib.lessons import counting
 from arlib.masks import horizontal_mask, stack_mask_offsets, vertical_mask
 from arlib.models import GatedPixelCNN
 from arlib.receptive import gated_stack_field, receptive_field
-from arlib.testing import AutoregressiveViolation, assert_autoregressive
+from arlib.testing import AutoregressiveViolation, assert_autoregressive, assert_dropout_in_training_only
 
 # The lecture's slide "Convolution stack - option 2", typed in.
 LECTURE_V_FIRST = [[1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]
@@ -361,16 +361,6 @@ def test_check_bug_zoo():
 
 # ---- dropout (the regularised 32-channel run) ----
 def test_dropout_acts_in_training_only_and_keeps_the_model_autoregressive():
-    m, plain = small(dropout=0.5), small()
-    plain.load_state_dict(m.state_dict())              # dropout adds no parameters
-    x = torch.randint(0, 2, (3, 1, 7, 7)).double()
-    m.eval()
-    torch.testing.assert_close(m(x), plain.eval()(x))   # evaluation and sampling: no dropout
-    m.train()
-    torch.manual_seed(1)
-    a = m(x)
-    torch.manual_seed(2)
-    assert not torch.allclose(a, m(x))                 # training: a fresh dropout mask each pass
-    assert_autoregressive(m, (1, 7, 7))                # a dropped unit never leaks a later pixel
+    assert_dropout_in_training_only(small(dropout=0.5), small(), torch.randint(0, 2, (3, 1, 7, 7)).double())
     with pytest.raises(ValueError, match="dropout"):
         small(dropout=1.0)

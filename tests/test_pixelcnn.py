@@ -10,7 +10,12 @@ from arlib.masks import conv_mask
 from arlib.models import PixelCNN
 from arlib.models.pixelcnn import raster_channel_order
 from arlib.sampling import ancestral_sample
-from arlib.testing import AutoregressiveViolation, assert_autoregressive, dependency_matrix
+from arlib.testing import (
+    AutoregressiveViolation,
+    assert_autoregressive,
+    assert_dropout_in_training_only,
+    dependency_matrix,
+)
 
 SMALL = [
     dict(channels=6, n_layers=3, height=6, width=5),
@@ -254,20 +259,10 @@ def test_ch09_bug_zoo_checker():
             ch09.check_bug_zoo(model, fn)
 
 
-# ---- dropout (the regularised 16-layer run) ----
+# ---- dropout (the regularised runs) ----
 @pytest.mark.parametrize("kw", [dict(residual=True), dict(bottleneck=True), dict()])
 def test_dropout_acts_in_training_only_and_keeps_the_model_autoregressive(kw):
-    m, plain = PixelCNN(1, 8, 3, 3, 5, height=6, width=6, dropout=0.5, **kw), PixelCNN(1, 8, 3, 3, 5, height=6,
-                                                                                         width=6, **kw)
-    plain.load_state_dict(m.state_dict())               # dropout adds no parameters
-    x = torch.randint(0, 2, (3, 1, 6, 6)).float()
-    m.eval()
-    torch.testing.assert_close(m(x), plain.eval()(x))    # evaluation and sampling: no dropout
-    m.train()
-    torch.manual_seed(1)
-    a = m(x)
-    torch.manual_seed(2)
-    assert not torch.allclose(a, m(x))                  # training: a fresh dropout mask each pass
-    assert_autoregressive(m, (1, 6, 6))                 # a dropped unit never leaks a later pixel
+    build = lambda **d: PixelCNN(1, 8, 3, 3, 5, height=6, width=6, **kw, **d)  # noqa: E731
+    assert_dropout_in_training_only(build(dropout=0.5), build(), torch.randint(0, 2, (3, 1, 6, 6)).float())
     with pytest.raises(ValueError, match="dropout"):
-        PixelCNN(1, 8, 3, dropout=1.0)
+        build(dropout=1.0)

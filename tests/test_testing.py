@@ -52,3 +52,17 @@ def test_dependency_matrix_is_the_mask():
 def test_order_size_mismatch():
     with pytest.raises(ValueError, match="entries"):
         assert_autoregressive(LowerTriangular(4), (4,), order=torch.arange(5))
+
+
+def test_dropout_check_catches_no_dropout_and_a_leak_in_training():
+    from arlib.models import PixelCNN
+    from arlib.testing import assert_dropout_in_training_only
+    build = lambda **d: PixelCNN(1, 8, 3, 3, 5, height=6, width=6, residual=True, **d)  # noqa: E731
+    x = torch.randint(0, 2, (3, 1, 6, 6)).float()
+    with pytest.raises(AssertionError, match="no dropout"):
+        assert_dropout_in_training_only(build(), build(), x)
+    m, plain = build(dropout=0.5), build()
+    for net in (m, plain):
+        net.layers[0].mask[:, :, 2, 2] = 1                 # the type-A centre let through, in both
+    with pytest.raises(AutoregressiveViolation, match="in training: the logit of pixel 0 depends on pixel 0"):
+        assert_dropout_in_training_only(m, plain, x)
