@@ -278,6 +278,7 @@ def fit(
             sched.load_state_dict(s["schedule"])
         torch.set_rng_state(s["rng"])
         hist = History(**{**s["history"], "step_nll": []})
+        hist.stopped_early &= hist.finished   # a sitting's time cut (max_seconds) ends with that sitting
         best_state, bad, step, elapsed = s["best_model"], s["bad"], s["step"], s["elapsed"]
         start_epoch = hist.epoch[-1] + 1 if hist.epoch else 1
         if s.get("average") is not None:

@@ -6,6 +6,7 @@
     python scripts/train.py --model made --threads 1                  # ...continues where it stopped
     python scripts/train.py --model fvsbn --short --out /tmp/ck       # the chapter's short run
     python scripts/train.py --model made --set average_from=30 --run-dir DIR  # a variant of a recipe
+    python scripts/train.py --status                                  # where every run stands
 
 The run's state (model, optimizer, schedule, RNG, curves) lives in ``--run-dir`` (default
 ``$ARLIB_RUNS/NAME`` or ``~/.cache/arlib/runs/NAME``, outside the git tree) and is rewritten every
@@ -80,6 +81,27 @@ def with_parent(info: dict, parent: str) -> None:
     info["train_seconds"] = round(t0 + info["train_seconds"], 2)
 
 
+def status(runs: Path) -> list[str]:
+    """One line per run directory under ``runs`` that holds a state: its epoch (of the recipe's), its
+    best and last validation NLL, its training time, and whether it is finished or can be resumed."""
+    lines = []
+    for path in sorted(runs.glob(f"*/{STATE_FILE}")):
+        name = path.parent.name
+        state = torch.load(path, weights_only=True, map_location="cpu")
+        h = History(**state["history"])
+        if not h.epoch:
+            lines.append(f"{name}: no epoch finished yet")
+            continue
+        recipe = name.removesuffix("-short")
+        planned = (f" (the recipe has {recipes.settings(recipe, full=not name.endswith('-short'))['epochs']})"
+                   if recipe in recipes.names() else "")
+        stands = ("resumable" if not h.finished else "finished (early stopping)" if h.stopped_early
+                  else "finished")
+        lines.append(f"{name}: epoch {h.epoch[-1]}{planned}, best valid {h.best_valid_nll:.3f} (epoch "
+                     f"{h.best_epoch}), last {h.valid_nll[-1]:.3f}, {state['elapsed'] / 3600:.1f} h; {stands}")
+    return lines or [f"no runs in {runs}"]
+
+
 def parse_setting(item: str) -> tuple[str, object]:
     """``"KEY=VALUE"`` (VALUE a Python literal, or else a string) -> ``(KEY, value)``."""
     key, sep, value = item.partition("=")
@@ -112,7 +134,12 @@ def main() -> None:
                          "weights is within 0.05 nat of float32's")
     ap.add_argument("--threads", type=int, help="torch.set_num_threads (1 for a background run)")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--status", action="store_true", help="where every run under $ARLIB_RUNS stands")
     args = ap.parse_args()
+    runs = Path(os.environ.get("ARLIB_RUNS", Path.home() / ".cache" / "arlib" / "runs"))
+    if args.status:
+        print("\n".join(status(runs)))
+        return
     if args.list or not args.model:
         for name in recipes.names():
             print(f"{name:22s} {(recipes.get(name).__doc__ or '').strip().splitlines()[0]}")
@@ -127,7 +154,6 @@ def main() -> None:
     if args.max_minutes:
         overrides["max_seconds"] = args.max_minutes * 60
     overrides.update(parse_setting(item) for item in args.set)
-    runs = Path(os.environ.get("ARLIB_RUNS", Path.home() / ".cache" / "arlib" / "runs"))
     run_dir = args.run_dir or runs / (args.model + ("-short" if args.short else ""))
     if args.fresh and run_dir.exists():
         shutil.rmtree(run_dir)

@@ -1,6 +1,7 @@
 """scripts/train.py: a recipe's settings can be overridden from the command line, and the
 overrides are what the run uses and what the checkpoint records."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +59,23 @@ def test_init_starts_from_the_checkpoint_and_records_its_lineage(tmp_path):
     t0 = parent["train_seconds"]
     assert info["valid_seconds"][k] > t0 and info["valid_seconds"] == sorted(info["valid_seconds"])
     assert info["train_seconds"] == info["valid_seconds"][-1]
+
+
+def test_status_says_where_each_run_stands(tmp_path):
+    env = {**os.environ, "ARLIB_RUNS": str(tmp_path / "runs")}
+    train = [sys.executable, "scripts/train.py", "--model", "bernoulli", "--short", "--threads", "1",
+             "--set", "epochs=2", "--out", str(tmp_path / "out")]
+    status = [sys.executable, "scripts/train.py", "--status"]
+
+    def run(cmd):
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return out.stdout
+
+    assert run(status).startswith("no runs in ")
+    run(train + ["--max-minutes", "0.0001"])            # a sitting cut inside its first epoch
+    first = run(status)
+    assert first.startswith("bernoulli-short: epoch 1 (the recipe has ") and first.strip().endswith("resumable")
+    run(train)                                          # the same command again: continues to its end
+    again = run(status)
+    assert again.startswith("bernoulli-short: epoch 2 ") and again.strip().endswith("; finished"), again
