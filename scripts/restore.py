@@ -6,13 +6,15 @@ Loads ``arlib/checkpoints/NAME.safetensors``, evaluates the weights as shipped a
 precision would give them back, on all 10,000 test images of the recipe's data, and rewrites the
 checkpoint (and its manifest entry: ``stored``, ``test_nll_nats``, ``restored_from``) only when the
 test NLL moves by under 0.05 nat, the book's rule for stored precision.  Training is not repeated:
-the weights are the shipped ones, rounded.  Afterwards run ``scripts/results.py --record-check NAME``.
+the weights are the shipped ones, rounded.  The checkpoint's check figures (the check subset, and the
+papers' test file) are then recorded again, as ``scripts/results.py --record-check NAME`` does.
 """
 from __future__ import annotations
 
 import argparse
 
 import torch
+from results import record_check  # scripts/results.py, beside this file
 
 from arlib import recipes
 from arlib.checkpoints import fixed_masks, load_model, manifest, save, stored_state
@@ -47,6 +49,7 @@ def main() -> None:
                 test_nll_nats=round(after.nll, 4), test_bits_per_dim=round(after.bits_per_dim, 5))
     model.load_state_dict(shipped)
     print(f"{args.name}: rewritten -> {save(model, args.name, info, dtype=DTYPES[args.store])}")
+    print(f"{args.name}: check figures recorded again: {record_check([args.name])[args.name]}")
 
 
 if __name__ == "__main__":
