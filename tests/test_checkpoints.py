@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -163,3 +165,18 @@ def test_weights_with_fixed_masks_are_stored_as_their_kept_entries(tmp_path):
     y = torch.randint(0, 2, (5, 1, 6, 6)).float()
     with torch.no_grad():
         assert torch.equal(ck.load_model("pixelcnn", tmp_path).log_prob(y), p.log_prob(y))
+
+
+def test_a_file_whose_kept_weights_do_not_match_the_model_is_refused(tmp_path):
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    path = ck.save(MADE(20, [30], direct=True), "made", directory=tmp_path, dtype=torch.float16)
+    with safe_open(str(path), framework="pt") as f:
+        meta = dict(f.metadata())
+    save_file(load_file(str(path)), str(path), metadata={**meta, "kept": '["layers.0.weight"]'})
+    man = ck.manifest(tmp_path)
+    man["made"]["sha256"] = ck._sha256(path)
+    (tmp_path / "manifest.json").write_text(json.dumps(man))
+    with pytest.raises(RuntimeError, match="by their masks; the model's fixed masks are"):
+        ck.load_model("made", tmp_path)
