@@ -27,24 +27,25 @@ from arlib.checkpoints import DIR, load_model, manifest
 PAPERS = "larochelle_murray"
 
 
-def record_check(names: list[str] | None = None) -> dict[str, dict[str, float]]:
-    """Evaluate every shipped checkpoint (or those of ``names``) on the check subset, and an
-    unconditional binarized-MNIST one also on the papers' test file (all 10,000 and the check subset),
-    and store the figures in its manifest entry."""
-    man = manifest()
+def record_check(names: list[str] | None = None, directory: Path | None = None) -> dict[str, dict[str, float]]:
+    """Evaluate every checkpoint in ``directory`` (default: the shipped ones), or those of ``names``,
+    on the check subset, and an unconditional binarized-MNIST one also on the papers' test file (all
+    10,000 and the check subset), and store the figures in its manifest entry."""
+    directory = Path(directory or DIR)
+    man = manifest(directory)
     unknown = set(names or ()) - set(man)
     if unknown:
         raise SystemExit(f"no shipped checkpoint named {sorted(unknown)}; shipped: {sorted(man)}")
     out = {}
     for name in names or man:
-        out[name] = {"check": check_nll(name)}
+        out[name] = {"check": check_nll(name, directory)}
         man[name]["check"] = {**CHECK, "nll_nats": round(out[name]["check"], 4)}
-        if on_papers_file(load_model(name)):
-            out[name] |= {"papers, all": check_nll(name, source=PAPERS, n=10_000),
-                          "papers, check": check_nll(name, source=PAPERS)}
+        if on_papers_file(load_model(name, directory)):
+            out[name] |= {"papers, all": check_nll(name, directory, source=PAPERS, n=10_000),
+                          "papers, check": check_nll(name, directory, source=PAPERS)}
             man[name][PAPERS] = {"n": 10_000, "nll_nats": round(out[name]["papers, all"], 4),
                                  "check": {**CHECK, "nll_nats": round(out[name]["papers, check"], 4)}}
-        (DIR / "manifest.json").write_text(json.dumps(man, indent=2) + "\n")
+        (directory / "manifest.json").write_text(json.dumps(man, indent=2) + "\n")
     return out
 
 

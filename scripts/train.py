@@ -14,7 +14,9 @@ few minutes; running the same command again continues it (``--fresh`` starts ove
 has finished (its epochs, or early stopping), the best weights are evaluated on all 10,000 test
 images and written to ``arlib/checkpoints/NAME.safetensors`` (or ``--out DIR``) in ``--store``
 precision, with the validation NLL against wall-clock seconds, the machine and the settings in its
-metadata and in ``manifest.json``.  A GPU is used when present (the checkpoint loads on the CPU).
+metadata and in ``manifest.json``; its check figures go there too (the check subset and the papers'
+test file, as ``scripts/results.py --record-check NAME`` records them), so the checkpoint ships as
+written.  A GPU is used when present (the checkpoint loads on the CPU).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ import shutil
 from pathlib import Path
 
 import torch
+from results import record_check  # scripts/results.py, beside this file
 
 from arlib import recipes
 from arlib.checkpoints import fixed_masks, manifest, save, stored_state
@@ -193,6 +196,7 @@ def main() -> None:
     path = save(model, args.model, info, directory=args.out, dtype=dtype)
     print(f"{args.model}: test {ev} ({args.store}; float32 {ev32.nll:.4f}) after {hist.epoch[-1]} epochs, "
           f"{info['train_seconds']} s -> {path}")
+    print(f"{args.model}: check figures recorded: {record_check([args.model], args.out)[args.model]}")
 
 
 if __name__ == "__main__":

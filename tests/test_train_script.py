@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from arlib.book.results import check_nll
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 from train import parse_setting  # noqa: E402
@@ -33,6 +35,11 @@ def test_set_overrides_the_recipe_and_is_recorded(tmp_path):
     info = json.loads((tmp_path / "out" / "manifest.json").read_text())["bernoulli"]["info"]
     assert info["settings"]["lr"] == 0.05 and info["settings"]["epochs"] == 2
     assert info["epochs_run"] == 2 and info["lr"][0] == 0.05
+    # the check figures the tests of shipped checkpoints compare with are recorded by the run itself
+    entry = json.loads((tmp_path / "out" / "manifest.json").read_text())["bernoulli"]
+    assert entry["check"]["nll_nats"] == pytest.approx(check_nll("bernoulli", tmp_path / "out"), abs=1e-3)
+    papers = check_nll("bernoulli", tmp_path / "out", source="larochelle_murray", n=10_000)
+    assert entry["larochelle_murray"]["nll_nats"] == pytest.approx(papers, abs=1e-3)
 
 
 def test_init_starts_from_the_checkpoint_and_records_its_lineage(tmp_path):
