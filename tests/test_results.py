@@ -79,6 +79,13 @@ def test_stopped_by_and_runs_table():
     assert results.stopped_by({**info, "epochs_run": 13}) == "a time budget"
     assert results.stopped_by({**info, "best_epoch": 30, "epochs_run": 30}) == "its epochs"
     assert results.stopped_by({"settings": {}, "best_epoch": 5, "epochs_run": 5}) == "a time budget"
+    # a warm restart of 6 epochs from a parent's 22, cut after 5 of its own: its epochs_run is 27
+    restart = {"settings": {"epochs": 6}, "best_epoch": 27, "epochs_run": 27, "init": {"epochs": 22}}
+    assert results.stopped_by(restart) == "a time budget"
+    assert results.stopped_by({**restart, "epochs_run": 28, "best_epoch": 28}) == "its epochs"
+    # what scripts/train.py recorded wins
+    assert results.stopped_by({**info, "stopped_by": "a time budget (--finish)"}) == "a time budget"
+    assert results.stopped_by({**restart, "stopped_by": "its epochs"}) == "its epochs"
     page = results.runs_html({"a run": info, "an old run": {"epochs_run": 3, "device": "cpu"}})
     assert page.count("<tr>") == 3 and "2.00" in page and "early stopping" in page and "AMD EPYC" in page
     assert "<td style='text-align:left'>cpu</td>" in page and "–" in page
@@ -254,3 +261,25 @@ def test_nll_against_time_gives_every_run_its_own_colour_past_ten_runs():
     ax = nll_against_time(infos, log_time=False)
     colours = {line.get_label(): line.get_color() for line in ax.lines if line.get_label() in infos}
     assert len(colours) == 12 and len(set(map(str, colours.values()))) == 12
+
+
+def test_nll_against_time_gives_the_runs_of_one_model_one_hue():
+    import matplotlib
+    import numpy as np
+    matplotlib.use("Agg")
+    from matplotlib.colors import rgb_to_hsv
+
+    from arlib.book.plotting import nll_against_time
+
+    names = ["A", "A, restart", "A, wider", "B", "B, restart"]
+    infos = {n: {"valid_nll": [90.0 - i, 89.0 - i], "valid_seconds": [60.0, 120.0]} for i, n in enumerate(names)}
+    families = {n: n.split(",")[0] for n in names}
+    ax = nll_against_time(infos, log_time=False, families=families)
+    lines = {line.get_label(): line for line in ax.lines if line.get_label() in infos}
+    colour = {n: np.asarray(matplotlib.colors.to_rgb(lines[n].get_color())) for n in names}
+    hue = {n: rgb_to_hsv(colour[n])[0] for n in names}
+    assert hue["A"] == pytest.approx(hue["A, restart"], abs=0.01) == pytest.approx(hue["A, wider"], abs=0.01)
+    assert hue["B"] == pytest.approx(hue["B, restart"], abs=0.01) and abs(hue["A"] - hue["B"]) > 0.05
+    assert colour["A"].sum() < colour["A, restart"].sum() < colour["A, wider"].sum()   # dark to light
+    assert lines["A"].get_linestyle() == "-" and lines["A, restart"].get_linestyle() != "-"   # dashed
+

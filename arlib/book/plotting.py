@@ -144,30 +144,53 @@ def learning_curves(history, ax=None, title: str | None = None, reference: dict[
     return ax
 
 
+def _run_styles(names: list[str], families: dict[str, str] | None) -> dict[str, tuple]:
+    """(colour, line style) of each run: one hue per family (tab10's, in order of appearance), its runs
+    from dark to light with a dash pattern each; without ``families`` every run is its own family
+    (past ten, tab20's light shades)."""
+    if families is None:
+        pairs = plt.get_cmap("tab20").colors          # a dark and a light shade of each of ten hues
+        return {n: (pairs[2 * (i % 10) + (i // 10) % 2], "-") for i, n in enumerate(names)}
+    order = list(dict.fromkeys(families.get(n, n) for n in names))
+    members = {f: [n for n in names if families.get(n, n) == f] for f in order}
+    tab10 = plt.get_cmap("tab10").colors
+    hues = [tab10[i] for i in (0, 1, 2, 3, 4, 9, 6, 8, 5, 7)]    # cyan before the duller brown
+    dashes = ["-", (0, (6, 2)), (0, (2, 1.5)), (0, (6, 2, 2, 2)), (0, (10, 3))]
+    styles = {}
+    for fi, f in enumerate(order):
+        base = np.asarray(hues[fi % 10])
+        for j, n in enumerate(members[f]):
+            light = 0.45 * j / max(len(members[f]) - 1, 1)   # the family's first run darkest
+            styles[n] = (tuple(base + (1 - base) * light), dashes[j % len(dashes)])
+    return styles
+
+
 def nll_against_time(infos: dict[str, dict], ax=None, published: dict[str, float] | None = None,
-                     log_time: bool = True):
+                     log_time: bool = True, families: dict[str, str] | None = None):
     """Validation NLL against wall-clock training time, one line per checkpoint.
 
     ``infos``: checkpoint name -> its metadata (``arlib.checkpoints.manifest()[name]["info"]``).
-    A run that recorded the second of every validation (``valid_seconds``) is drawn as measured,
-    with a solid line; an older run that recorded only its total time is drawn dotted, its epochs
-    spread evenly over that time (labelled so).  The machine of each run is in its metadata.
+    A run that recorded the second of every validation (``valid_seconds``) is drawn as measured;
+    an older run that recorded only its total time is drawn dotted, its epochs spread evenly over
+    that time (labelled so).  The machine of each run is in its metadata.
     A warm restart (``info["init"]``, whose curve starts with its parent's) is drawn from the point
     where its parent ended, on the parent's clock, so that it continues the parent's line.
-    ``published``: name -> a published test NLL, drawn as a short mark at the right edge.
+    ``published``: name -> a published test NLL, drawn as a thin dashed line in the run's colour.
+    ``families``: name -> the model it is a run of: the runs of one model share a hue, dark to light
+    in the order given, each with its own dash pattern (without it, every run has its own colour).
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
-    pairs = plt.get_cmap("tab20").colors      # a dark and a light shade of each of ten hues
-    for i, (name, info) in enumerate(infos.items()):
+    styles = _run_styles(list(infos), families)
+    for name, info in infos.items():
         nll = info.get("valid_nll") or []
         if not nll:
             continue
-        colour = pairs[2 * (i % 10) + (i // 10) % 2]   # past ten lines: the light shades
+        colour, dash = styles[name]
         k = max((info.get("init") or {}).get("epochs", 0) - 1, 0)   # a restart: from its parent's end
         if info.get("valid_seconds"):
             t = np.asarray(info["valid_seconds"], dtype=float)[k:] / 60
-            ax.plot(t, nll[k:], "-", color=colour, lw=1.6, label=name)
+            ax.plot(t, nll[k:], linestyle=dash, color=colour, lw=1.6, label=name)
         else:
             total = float(info.get("train_seconds") or 0) / 60
             t = np.linspace(total / len(nll), total, len(nll))[k:]
@@ -180,7 +203,8 @@ def nll_against_time(infos: dict[str, dict], ax=None, published: dict[str, float
     ax.set_xlabel("wall-clock training time (minutes)")
     ax.set_ylabel("validation NLL (nats per image)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
+    ax.legend(fontsize=8, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False,
+              handlelength=3)
     return ax
 
 

@@ -223,12 +223,19 @@ def results_html(results: list[Result]) -> str:
 
 def stopped_by(info: dict) -> str:
     """What ended a run, from its checkpoint's metadata: "early stopping" (its validation NLL had not
-    improved for ``patience`` epochs), "its epochs" (it ran all of them) or "a time budget"."""
+    improved for ``patience`` epochs), "its epochs" (it ran all of them) or "a time budget".
+
+    ``scripts/train.py`` records it (``stopped_by``); for a checkpoint written before it did, it is
+    read off the epochs: a warm restart's ``epochs_run`` counts its parent's epochs (``init``) too,
+    while its recipe's ``epochs`` are its own."""
+    if info.get("stopped_by"):
+        return info["stopped_by"].split(" (")[0]          # "a time budget (--finish)"
     settings = info.get("settings", {})
     patience, best, ran = settings.get("patience"), info.get("best_epoch"), info.get("epochs_run")
     if patience and best is not None and ran is not None and ran - best >= patience:
         return "early stopping"
-    if ran and ran >= settings.get("epochs", float("inf")):
+    own = ran - (info.get("init") or {}).get("epochs", 0) if ran else ran
+    if own and own >= settings.get("epochs", float("inf")):
         return "its epochs"
     return "a time budget"
 
