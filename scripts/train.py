@@ -86,7 +86,8 @@ def with_parent(info: dict, parent: str) -> None:
 
 def status(runs: Path) -> list[str]:
     """One line per run directory under ``runs`` that holds a state: its epoch (of the recipe's), its
-    best and last validation NLL, its training time, and whether it is finished or can be resumed."""
+    best and last validation NLL, its training time, and whether it is finished or can be resumed
+    (then, at the pace of its last epochs, the hours its remaining epochs take)."""
     lines = []
     for path in sorted(runs.glob(f"*/{STATE_FILE}")):
         name = path.parent.name
@@ -96,10 +97,16 @@ def status(runs: Path) -> list[str]:
             lines.append(f"{name}: no epoch finished yet")
             continue
         recipe = name.removesuffix("-short")
-        planned = (f" (the recipe has {recipes.settings(recipe, full=not name.endswith('-short'))['epochs']})"
-                   if recipe in recipes.names() else "")
+        epochs = (recipes.settings(recipe, full=not name.endswith("-short"))["epochs"]
+                  if recipe in recipes.names() else None)
+        planned = f" (the recipe has {epochs})" if epochs else ""
         stands = ("resumable" if not h.finished else "finished (early stopping)" if h.stopped_early
                   else "finished")
+        last = h.valid_seconds[-4:]
+        pace = sorted(b - a for a, b in zip(last, last[1:]))
+        if not h.finished and epochs and pace and epochs > h.epoch[-1]:
+            # the median of the last (up to) three epochs' times; early stopping may end it sooner
+            stands += f", at most {pace[len(pace) // 2] * (epochs - h.epoch[-1]) / 3600:.1f} h to go at its pace"
         lines.append(f"{name}: epoch {h.epoch[-1]}{planned}, best valid {h.best_valid_nll:.3f} (epoch "
                      f"{h.best_epoch}), last {h.valid_nll[-1]:.3f}, {state['elapsed'] / 3600:.1f} h; {stands}")
     return lines or [f"no runs in {runs}"]

@@ -13,7 +13,7 @@ from arlib.book.results import check_nll
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from train import parse_setting  # noqa: E402
+from train import parse_setting, status  # noqa: E402
 
 
 def test_parse_setting_reads_literals_and_strings():
@@ -86,3 +86,25 @@ def test_status_says_where_each_run_stands(tmp_path):
     run(train)                                          # the same command again: continues to its end
     again = run(status)
     assert again.startswith("bernoulli-short: epoch 2 ") and again.strip().endswith("; finished"), again
+
+
+def test_status_gives_the_time_a_resumable_run_has_left_at_its_pace(tmp_path):
+    """Epochs 2-4 took 130, 110 and 120 s: the median, 120 s, times the recipe's remaining epochs."""
+    from dataclasses import asdict
+
+    from arlib.recipes import settings
+    from arlib.train import STATE_FILE, History
+
+    epochs = settings("pixelcnn_wide", full=True)["epochs"]
+    h = History(epoch=[1, 2, 3, 4], valid_nll=[90.0, 89.0, 88.5, 88.2], valid_seconds=[100.0, 230.0, 340.0, 460.0],
+                best_epoch=4, best_valid_nll=88.2)
+    (tmp_path / "pixelcnn_wide").mkdir()
+    torch.save({"history": asdict(h), "elapsed": 460.0}, tmp_path / "pixelcnn_wide" / STATE_FILE)
+    line, = status(tmp_path)
+    assert line.endswith(f"resumable, at most {120.0 * (epochs - 4) / 3600:.1f} h to go at its pace"), line
+    h.valid_seconds, h.epoch = h.valid_seconds[:2], h.epoch[:2]     # one step: that epoch's time
+    torch.save({"history": asdict(h), "elapsed": 230.0}, tmp_path / "pixelcnn_wide" / STATE_FILE)
+    assert status(tmp_path)[0].endswith(f"at most {130.0 * (epochs - 2) / 3600:.1f} h to go at its pace")
+    h.finished = True
+    torch.save({"history": asdict(h), "elapsed": 230.0}, tmp_path / "pixelcnn_wide" / STATE_FILE)
+    assert status(tmp_path)[0].endswith("; finished")
