@@ -26,22 +26,12 @@ from arlib.layers import channels_last
 from arlib.models import PixelCNN
 from arlib.recipes import pixelcnn
 from arlib.sampling import ancestral_sample
-from arlib.train import native_bf16, training_autocast
-from benchmarks.common import Row, median_time
+from arlib.train import native_bf16
+from benchmarks.common import Row, median_time, train_step
 
 
 def _train_rate(model, x, repeats: int, precision: str = "fp32") -> float:
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    model.train()
-
-    def step():
-        with training_autocast(precision):
-            loss = -model.log_prob(x).float().mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
-    return x.shape[0] / median_time(step, repeats=repeats)
+    return x.shape[0] / median_time(train_step(model, x, precision), repeats=repeats)
 
 
 def _premasked_forward(model, x):

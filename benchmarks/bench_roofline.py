@@ -25,7 +25,7 @@ from arlib import recipes
 from arlib.data import load_binarized_mnist
 from arlib.models import PixelCNN
 from arlib.train import resolve_precision, training_autocast
-from benchmarks.common import Row, median_time
+from benchmarks.common import Row, median_time, train_step
 
 RECIPES = ["fvsbn", "nade", "made", "pixelcnn", "pixelcnn_deep", "pixelcnn_wide", "gated_pixelcnn",
            "gated_pixelcnn_wide"]
@@ -38,20 +38,6 @@ def peak_gflops(precision: str = "fp32", n: int = 2048, repeats: int = 5) -> flo
     g = torch.Generator().manual_seed(0)
     a, b = torch.randn(n, n, generator=g).to(dtype), torch.randn(n, n, generator=g).to(dtype)
     return 2 * n ** 3 / median_time(lambda: a @ b, repeats=repeats) / 1e9
-
-
-def _step(model, x, precision: str):
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    model.train()
-
-    def step():
-        with training_autocast(precision):
-            loss = -model.log_prob(x).float().mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
-    return step
 
 
 def train_flops_per_image(model, x, precision: str = "fp32") -> float:
@@ -97,7 +83,7 @@ def run(quick: bool = False) -> list[Row]:
             rows.append(Row("peak: 2048 x 2048 matrix product", "bfloat16", peaks[precision], "GFLOP/s",
                             f"{threads} threads; {peaks[precision] / peaks['fp32']:.2f}x float32"))
         flops = train_flops_per_image(model, x, precision)
-        rate = x.shape[0] / median_time(_step(model, x, precision), repeats=repeats)
+        rate = x.shape[0] / median_time(train_step(model, x, precision), repeats=repeats)
         achieved = flops * rate / 1e9
         rows.append(Row("training step: arithmetic against the peak", setting, rate, "images/s",
                         f"{'bfloat16' if precision == 'bf16' else 'float32'}; {flops / 1e6:,.1f} MFLOP/image -> "

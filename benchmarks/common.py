@@ -6,6 +6,10 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+import torch
+
+from arlib.train import training_autocast
+
 
 @dataclass
 class Row:
@@ -28,6 +32,22 @@ def median_time(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) -> 
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def train_step(model, x, precision: str = "fp32") -> Callable[[], None]:
+    """One training step of ``model`` on the batch ``x`` as ``fit`` takes it (forward under
+    ``precision``'s autocast, mean NLL, backward, an Adam step), as a function to time."""
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+
+    def step():
+        with training_autocast(precision):
+            loss = -model.log_prob(x).float().mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    return step
 
 
 def print_table(rows: list[Row]) -> None:
