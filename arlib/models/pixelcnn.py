@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from arlib.layers import MaskedConv2d, channels_last, frozen_steps, one_thread
+from arlib.layers import Dropout, MaskedConv2d, channels_last, frozen_steps, one_thread
 from arlib.models.base import AutoregressiveModel
 
 __all__ = ["PixelCNN", "raster_channel_order"]
@@ -89,7 +89,7 @@ class PixelCNN(AutoregressiveModel):
             self.up = nn.ModuleList(MaskedConv2d(inner, channels, 1, "B", G) for _ in range(n_layers - 1))
         self.head = nn.ModuleList([MaskedConv2d(channels, head_channels, 1, "B", G),
                                    MaskedConv2d(head_channels, out, 1, "B", G)])
-        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
+        self.dropout = Dropout(dropout) if dropout > 0 else nn.Identity()
 
     @classmethod
     def examples(cls) -> list["PixelCNN"]:
