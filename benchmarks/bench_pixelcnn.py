@@ -6,6 +6,8 @@ and naive vs fast sampling (same seed, same samples).
   in float32 and, where the CPU has bfloat16 hardware, under bfloat16 autocast (``fit``'s "auto")
   (the models run channels-last inside; ``benchmarks/refbench_pixelcnn.py`` compares them with the
   references);
+* dropout: the 64-channel PixelCNN with dropout 0.1 (``pixelcnn_wide``), a training step with
+  ``arlib.layers.Dropout`` against the same with ``nn.Dropout``, as a ratio in one run;
 * masks: a forward pass with the masks multiplied in (what ``MaskedConv2d`` does every call) against
   the same convolutions with the masked weights computed beforehand;
 * sampling 100 images: naive (``arlib.sampling.ancestral_sample``: a full pass per pixel, 784
@@ -15,23 +17,48 @@ and naive vs fast sampling (same seed, same samples).
 """
 from __future__ import annotations
 
+import statistics
 import time
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from arlib.checkpoints import available, load_model
 from arlib.data import load_binarized_mnist
 from arlib.layers import channels_last
 from arlib.models import PixelCNN
-from arlib.recipes import pixelcnn
+from arlib.recipes import pixelcnn, pixelcnn_wide
 from arlib.sampling import ancestral_sample
-from arlib.train import native_bf16
+from arlib.train import native_bf16, resolve_precision
 from benchmarks.common import Row, median_time, train_step
 
 
 def _train_rate(model, x, repeats: int, precision: str = "fp32") -> float:
     return x.shape[0] / median_time(train_step(model, x, precision), repeats=repeats)
+
+
+def _dropout_row(repeats: int) -> Row:
+    """The 64-channel PixelCNN with dropout 0.1 (recipe ``pixelcnn_wide``, batch 32, its precision):
+    a training step with ``arlib.layers.Dropout`` against the same with ``nn.Dropout``, interleaved."""
+    x = load_binarized_mnist("train", shape="image", n=32)
+    precision = resolve_precision(pixelcnn_wide.FULL["precision"])
+    torch.manual_seed(0)
+    ours = pixelcnn_wide.build()
+    torch.manual_seed(0)
+    torchs = pixelcnn_wide.build()
+    torchs.dropout = nn.Dropout(torchs.dropout.p)     # one dropout module serves every layer
+    steps = {"arlib": train_step(ours, x, precision), "torch": train_step(torchs, x, precision)}
+    times = {k: [] for k in steps}
+    for _ in range(repeats + 1):                      # the first round warms up
+        for k, step in steps.items():
+            t0 = time.perf_counter()
+            step()
+            times[k].append(time.perf_counter() - t0)
+    t = {k: statistics.median(v[1:]) for k, v in times.items()}
+    return Row("PixelCNN training throughput", f"pixelcnn_wide (64 ch, dropout 0.1), {precision}", 32 / t["arlib"],
+               "images/s", f"batch 32; arlib.layers.Dropout {t['torch'] / t['arlib']:.2f}x nn.Dropout "
+                           f"({32 / t['torch']:.0f} images/s) in this run")
 
 
 def _premasked_forward(model, x):
@@ -64,6 +91,8 @@ def run(quick: bool = False) -> list[Row]:
             bf16 = _train_rate(build(), x, repeats, "bf16")
             rows.append(Row("PixelCNN training throughput", f"{name}, bfloat16 autocast", bf16, "images/s",
                             f"{bf16 / fp32:.2f}x float32 in this run"))
+
+    rows.append(_dropout_row(repeats))
 
     torch.manual_seed(0)
     model = pixelcnn.build().eval()
