@@ -25,4 +25,5 @@ FULL = dict(init="gated_pixelcnn_wide", epochs=6, batch_size=32, lr=5e-4, seed=2
 
 NOTES = ("gated_pixelcnn_wide's weights (epoch 18), dropout 0.1 on the gated outputs in training, a "
          "fresh Adam at a constant 5e-4 for 6 epochs, shuffling seed 2, the running mean of the weights "
-         "validated and kept.")
+         "validated and kept. Its dropout masks were drawn by torch's nn.Dropout; arlib.layers.Dropout, "
+         "which draws them now, applies the same rule to other random numbers (p = 0.100006).")
