@@ -35,7 +35,7 @@ def record_check(names: list[str] | None = None, directory: Path | None = None) 
     man = manifest(directory)
     unknown = set(names or ()) - set(man)
     if unknown:
-        raise SystemExit(f"no shipped checkpoint named {sorted(unknown)}; shipped: {sorted(man)}")
+        raise SystemExit(f"no checkpoint named {sorted(unknown)} in {directory}; there are: {sorted(man)}")
     out = {}
     for name in names or man:
         out[name] = {"check": check_nll(name, directory)}
